@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vserial: the lab's stand-in for one QEMU virtserialport.
+ *
+ * Guest side: a pty slave, published through a symlink that stands for
+ * /dev/virtio-ports/io.netguard.agent.0. Host side: a listening unix socket, like
+ * QEMU's "-chardev socket,server=on,wait=off". See tests/lab/README.md for what is
+ * emulated and where a pty cannot behave like the real device.
+ *
+ *   vserial --socket PATH --link PATH [--verbose]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+
+/* Guest bytes held while the host is connected but not reading. With the pty's own
+ * queue this comes close to the ~220 KB a real port accepts before EAGAIN. */
+#define TO_HOST_MAX (128u * 1024u)
+/* Host bytes held while no guest has the port open (delivered to the next open). */
+#define TO_GUEST_MAX (64u * 1024u)
+
+typedef struct Buf {
+        uint8_t *data;
+        size_t len, max;
+} Buf;
+
+typedef struct Vserial {
+        const char *socket_path;
+        const char *link_path;
+        char slave_path[64];
+        int master_fd;
+        int listen_fd;
+        int client_fd;
+        int inotify_fd;
+        unsigned self_opens;    /* our own opens of the slave, still to be seen by inotify */
+        bool guest_open;
+        bool verbose;
+        Buf to_host, to_guest;
+} Vserial;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig _unused_) {
+        stop_requested = 1;
+}
+
+static void event(Vserial *v, const char *fmt, ...) _printf_(2, 3);
+static void event(Vserial *v, const char *fmt, ...) {
+        if (!v->verbose)
+                return;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        struct tm tm;
+        localtime_r(&ts.tv_sec, &tm);
+        fprintf(stderr, "%02d:%02d:%02d.%03ld vserial: ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                ts.tv_nsec / 1000000);
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void buf_drop(Buf *b, size_t n) {
+        memmove(b->data, b->data + n, b->len - n);
+        b->len -= n;
+}
+
+static int set_raw(int master_fd) {
+        struct termios t;
+
+        /* On a pty master the termios ioctls act on the slave: no echo, no line editing,
+         * no CR/LF translation, so bytes pass unchanged both ways. */
+        if (tcgetattr(master_fd, &t) < 0)
+                return -errno;
+        cfmakeraw(&t);
+        if (tcsetattr(master_fd, TCSANOW, &t) < 0)
+                return -errno;
+        return 0;
+}
+
+static int master_open(Vserial *v) {
+        _cleanup_close_ int fd = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (grantpt(fd) < 0 || unlockpt(fd) < 0)
+                return -errno;
+        if (ptsname_r(fd, v->slave_path, sizeof v->slave_path) != 0)
+                return -errno;
+        int r = set_raw(fd);
+        if (r < 0)
+                return r;
+        /* A master whose slave was never opened shows no HUP; open and close it once so
+         * that "no HUP" always means "some file has the slave open". */
+        int s = open(v->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (s < 0)
+                return -errno;
+        close(s);
+        v->master_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* Hang up every guest file of the port: those get POLLHUP (for good) and read() 0, like
+ * a port whose host went away. A new open() gets a fresh file. */
+static int guest_hangup(Vserial *v) {
+        v->self_opens++;
+        _cleanup_close_ int fd = open(v->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, TIOCVHANGUP) < 0)
+                return -errno;
+        return set_raw(v->master_fd);
+}
+
+/* True while at least one file has the slave open (the master has no HUP). A hung-up
+ * file still counts until its owner closes it. */
+static bool guest_is_open(Vserial *v) {
+        struct pollfd p = { .fd = v->master_fd, .events = POLLIN };
+
+        if (poll(&p, 1, 0) < 0)
+                return v->guest_open;
+        return !(p.revents & POLLHUP);
+}
+
+/* inotify tells of every open() of the slave, also while files that were hung up keep it
+ * open (the master's HUP cannot tell that). */
+static int watch_open(Vserial *v) {
+        _cleanup_close_ int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (inotify_add_watch(fd, v->slave_path, IN_OPEN | IN_CLOSE) < 0)
+                return -errno;
+        v->inotify_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* Number of open() calls on the slave by others since the last call. */
+static unsigned watch_read_opens(Vserial *v) {
+        _Alignas(struct inotify_event) char buf[4096];
+        unsigned opens = 0;
+
+        for (;;) {
+                ssize_t l = read(v->inotify_fd, buf, sizeof buf);
+                if (l <= 0)
+                        break;
+                for (char *p = buf; p < buf + l;) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+                        if (e->mask & IN_OPEN)
+                                opens++;
+                        p += sizeof *e + e->len;
+                }
+        }
+        unsigned self = opens < v->self_opens ? opens : v->self_opens;
+        v->self_opens -= self;
+        return opens - self;
+}
+
+static int listen_open(Vserial *v) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        if (strlen(v->socket_path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, v->socket_path);
+        (void) unlink(v->socket_path);
+
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -errno;
+        /* QEMU accepts one client at a time; the others wait in the backlog. */
+        if (listen(fd, 8) < 0)
+                return -errno;
+        v->listen_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static void host_disconnect(Vserial *v) {
+        close(v->client_fd);
+        v->client_fd = -EBADF;
+        /* What the guest wrote and the host never read is lost, as on QEMU. */
+        event(v, "host disconnected, %zu guest bytes undelivered are lost", v->to_host.len);
+        v->to_host.len = 0;
+        (void) tcflush(v->master_fd, TCIFLUSH);
+        if (guest_is_open(v)) {
+                int r = guest_hangup(v);
+                if (r < 0)
+                        log_warning_errno(r, "hanging up the guest side: %m");
+                event(v, "guest port hung up (no host)");
+        }
+}
+
+static int loop(Vserial *v) {
+        while (!stop_requested) {
+                struct pollfd p[4];
+                size_t n = 0;
+                int i_listen = -1, i_client = -1, i_master = -1;
+
+                int i_inotify = (int) n;
+                p[n++] = (struct pollfd) { .fd = v->inotify_fd, .events = POLLIN };
+
+                bool open_now = guest_is_open(v);
+                if (open_now && !v->guest_open)
+                        event(v, "guest opened the port");
+                else if (!open_now && v->guest_open)
+                        event(v, "guest closed the port");
+                v->guest_open = open_now;
+
+                if (v->client_fd < 0) {
+                        i_listen = (int) n;
+                        p[n++] = (struct pollfd) { .fd = v->listen_fd, .events = POLLIN };
+                } else {
+                        short ev = 0;
+                        if (v->to_guest.len < v->to_guest.max)
+                                ev |= POLLIN;
+                        if (v->to_host.len > 0)
+                                ev |= POLLOUT;
+                        i_client = (int) n;
+                        p[n++] = (struct pollfd) { .fd = v->client_fd, .events = ev };
+                }
+                if (v->guest_open && v->client_fd >= 0) {
+                        short ev = 0;
+                        if (v->to_host.len < v->to_host.max)
+                                ev |= POLLIN;
+                        if (v->to_guest.len > 0)
+                                ev |= POLLOUT;
+                        i_master = (int) n;
+                        p[n++] = (struct pollfd) { .fd = v->master_fd, .events = ev };
+                }
+
+                /* The master is left out while nobody has the slave open: its POLLHUP is
+                 * level-triggered and would spin; inotify tells of the next open. */
+                if (poll(p, n, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(errno, "poll: %m");
+                }
+
+                if (p[i_inotify].revents & POLLIN) {
+                        unsigned opens = watch_read_opens(v);
+                        if (opens > 0 && v->client_fd < 0) {
+                                int r = guest_hangup(v);
+                                if (r < 0)
+                                        log_warning_errno(r, "hanging up the guest side: %m");
+                                event(v, "guest opened the port while no host: hung up");
+                        }
+                }
+
+                if (i_listen >= 0 && (p[i_listen].revents & POLLIN)) {
+                        int fd = accept4(v->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                        if (fd >= 0) {
+                                v->client_fd = fd;
+                                /* Guest bytes that slipped in before a hangup took effect are
+                                 * not for this host (QEMU would have refused them). */
+                                (void) tcflush(v->master_fd, TCIFLUSH);
+                                event(v, "host connected");
+                        }
+                }
+
+                if (i_client >= 0 && p[i_client].revents) {
+                        bool gone = false;
+                        if (p[i_client].revents & (POLLIN | POLLHUP | POLLERR)) {
+                                size_t room = v->to_guest.max - v->to_guest.len;
+                                ssize_t l = room > 0 ? read(v->client_fd, v->to_guest.data + v->to_guest.len, room) : 1;
+                                if (l == 0 || (l < 0 && errno != EAGAIN && errno != EINTR))
+                                        gone = true;
+                                else if (l > 0 && room > 0)
+                                        v->to_guest.len += (size_t) l;
+                        }
+                        if (!gone && (p[i_client].revents & POLLOUT) && v->to_host.len > 0) {
+                                ssize_t l = send(v->client_fd, v->to_host.data, v->to_host.len, MSG_NOSIGNAL);
+                                if (l > 0)
+                                        buf_drop(&v->to_host, (size_t) l);
+                                else if (l < 0 && errno != EAGAIN && errno != EINTR)
+                                        gone = true;
+                        }
+                        if (gone) {
+                                host_disconnect(v);
+                                continue;
+                        }
+                }
+
+                if (i_master >= 0 && p[i_master].revents) {
+                        if ((p[i_master].revents & POLLIN) && v->to_host.len < v->to_host.max) {
+                                ssize_t l = read(v->master_fd, v->to_host.data + v->to_host.len,
+                                                 v->to_host.max - v->to_host.len);
+                                if (l > 0)
+                                        v->to_host.len += (size_t) l;
+                        }
+                        if ((p[i_master].revents & POLLOUT) && v->to_guest.len > 0) {
+                                ssize_t l = write(v->master_fd, v->to_guest.data, v->to_guest.len);
+                                if (l > 0)
+                                        buf_drop(&v->to_guest, (size_t) l);
+                        }
+                        /* POLLHUP: the guest closed; noticed at the top of the loop. */
+                }
+        }
+        return 0;
+}
+
+static void help(void) {
+        printf("vserial --socket PATH --link PATH [--verbose]\n"
+               "Emulates a virtio-serial port: the guest opens LINK (a pty), the host\n"
+               "connects to SOCKET (a unix socket, like QEMU's chardev socket).\n");
+}
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "link", required_argument, NULL, 'l' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        Vserial v = { .master_fd = -EBADF, .listen_fd = -EBADF, .client_fd = -EBADF, .inotify_fd = -EBADF };
+        int c, r;
+
+        log_set_program("vserial");
+        while ((c = getopt_long(argc, argv, "s:l:vh", options, NULL)) >= 0)
+                switch (c) {
+                case 's':
+                        v.socket_path = optarg;
+                        break;
+                case 'l':
+                        v.link_path = optarg;
+                        break;
+                case 'v':
+                        v.verbose = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (!v.socket_path || !v.link_path) {
+                help();
+                return 2;
+        }
+
+        struct sigaction sa = { .sa_handler = on_signal };
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        _cleanup_free_ uint8_t *a = malloc(TO_HOST_MAX);
+        _cleanup_free_ uint8_t *b = malloc(TO_GUEST_MAX);
+        if (!a || !b)
+                return log_error_errno(ENOMEM, "out of memory: %m"), 1;
+        v.to_host = (Buf) { .data = a, .max = TO_HOST_MAX };
+        v.to_guest = (Buf) { .data = b, .max = TO_GUEST_MAX };
+
+        r = master_open(&v);
+        if (r < 0)
+                return log_error_errno(r, "opening a pty: %m"), 1;
+        r = watch_open(&v);
+        if (r < 0)
+                return log_error_errno(r, "watching %s: %m", v.slave_path), 1;
+        r = listen_open(&v);
+        if (r < 0)
+                return log_error_errno(r, "listening on %s: %m", v.socket_path), 1;
+
+        /* Publish the guest path last: its existence tells the harness we are ready. */
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s.tmp", v.link_path) < 0)
+                return 1;
+        (void) unlink(tmp);
+        if (symlink(v.slave_path, tmp) < 0 || rename(tmp, v.link_path) < 0)
+                return log_error_errno(errno, "publishing %s: %m", v.link_path), 1;
+        event(&v, "ready: guest %s -> %s, host %s", v.link_path, v.slave_path, v.socket_path);
+
+        r = loop(&v);
+
+        (void) unlink(v.link_path);
+        (void) unlink(v.socket_path);
+        if (v.client_fd >= 0)
+                close(v.client_fd);
+        close(v.listen_fd);
+        close(v.inotify_fd);
+        close(v.master_fd);
+        return r < 0 ? 1 : 0;
+}
