@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Finding, reading and merging the files of a netplan configuration. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "netplan/netplan-internal.h"
+#include "netplan/schema.h"
+
+static const char *const section_names[_NP_DEF_TYPE_MAX] = {
+        [NP_DEF_ETHERNET] = "ethernets",
+        [NP_DEF_WIFI] = "wifis",
+        [NP_DEF_MODEM] = "modems",
+        [NP_DEF_BOND] = "bonds",
+        [NP_DEF_BRIDGE] = "bridges",
+        [NP_DEF_VLAN] = "vlans",
+        [NP_DEF_TUNNEL] = "tunnels",
+        [NP_DEF_VRF] = "vrfs",
+        [NP_DEF_DUMMY] = "dummy-devices",
+        [NP_DEF_VETH] = "virtual-ethernets",
+        [NP_DEF_NM_DEVICE] = "nm-devices",
+        [NP_DEF_OVS_PORT] = "openvswitch",
+};
+
+const char *np_def_type_to_section(np_def_type t) {
+        if (t < 0 || t >= _NP_DEF_TYPE_MAX)
+                return NULL;
+        return section_names[t];
+}
+
+np_def_type np_def_type_from_section(const char *s) {
+        if (!s)
+                return _NP_DEF_TYPE_INVALID;
+        for (int t = 0; t < _NP_DEF_TYPE_MAX; t++)
+                if (t != NP_DEF_OVS_PORT && strcmp(section_names[t], s) == 0)
+                        return (np_def_type) t;
+        return _NP_DEF_TYPE_INVALID;
+}
+
+/* ---- merge ---- */
+
+/* Lists whose later value replaces the earlier one instead of being appended. */
+static bool seq_replaces(const char *key) {
+        static const char *const replace[] = { "link-local", "driver", "port-range", NULL };
+        for (size_t i = 0; replace[i]; i++)
+                if (strcmp(key, replace[i]) == 0)
+                        return true;
+        return false;
+}
+
+int np_node_merge_into(np_node **dst, const np_node *src, const char *key, size_t depth) {
+        size_t budget = NP_MAX_NODES;
+
+        if (depth > NP_MAX_DEPTH)
+                return -E2BIG;
+        if (!*dst || (*dst)->type != src->type || src->type == NP_NODE_SCALAR ||
+            (src->type == NP_NODE_SEQUENCE && seq_replaces(key))) {
+                np_node *c = np_node_copy(src, &budget);
+                if (!c)
+                        return -ENOMEM;
+                np_node_free(*dst);
+                *dst = c;
+                return 0;
+        }
+        np_node *d = *dst;
+        if (src->type == NP_NODE_SEQUENCE) {
+                for (size_t i = 0; i < src->n; i++) {
+                        bool dup = false;
+                        for (size_t j = 0; j < d->n && !dup; j++)
+                                dup = np_node_equal(d->values[j], src->values[i]);
+                        if (dup)
+                                continue;
+                        np_node *c = np_node_copy(src->values[i], &budget);
+                        if (!c)
+                                return -ENOMEM;
+                        if (np_node_append(d, NULL, c) < 0) {
+                                np_node_free(c);
+                                return -ENOMEM;
+                        }
+                }
+                return 0;
+        }
+        for (size_t i = 0; i < src->n; i++) {
+                const np_node *k = src->keys[i];
+                ssize_t at = k->type == NP_NODE_SCALAR ? np_node_index(d, k->scalar) : -1;
+                if (at >= 0) {
+                        int r = np_node_merge_into(&d->values[at], src->values[i], k->scalar, depth + 1);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                np_node *kc = np_node_copy(k, &budget), *vc = NULL;
+                if (!kc)
+                        return -ENOMEM;
+                int r = np_node_merge_into(&vc, src->values[i], k->type == NP_NODE_SCALAR ? k->scalar : "", depth + 1);
+                if (r < 0 || np_node_append(d, kc, vc) < 0) {
+                        np_node_free(kc);
+                        np_node_free(vc);
+                        return r < 0 ? r : -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+/* ---- files ---- */
+
+typedef struct cand {
+        char *base;
+        char *path;
+} cand;
+
+static int cand_cmp(const void *a, const void *b) {
+        return strcmp(((const cand *) a)->base, ((const cand *) b)->base);
+}
+
+static int cand_put(cand **v, size_t *n, const char *base, const char *path) {
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*v)[i].base, base) == 0) {
+                        char *p = strdup(path);
+                        if (!p)
+                                return -ENOMEM;
+                        free((*v)[i].path);
+                        (*v)[i].path = p;
+                        return 0;
+                }
+        if (*n >= NP_MAX_FILES)
+                return -E2BIG;
+        cand *nv = reallocarray(*v, *n + 1, sizeof(cand));
+        if (!nv)
+                return -ENOMEM;
+        *v = nv;
+        nv[*n].base = strdup(base);
+        nv[*n].path = strdup(path);
+        if (!nv[*n].base || !nv[*n].path) {
+                free(nv[*n].base);
+                free(nv[*n].path);
+                return -ENOMEM;
+        }
+        (*n)++;
+        return 0;
+}
+
+static void cands_free(cand *v, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(v[i].base);
+                free(v[i].path);
+        }
+        free(v);
+}
+
+static int io_diag(np_diag_list *diags, int r, const char *fmt, ...) _printf_(3, 4);
+static int io_diag(np_diag_list *diags, int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int q = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_IO, (np_pos) {}, NULL, NULL, fmt, ap);
+        va_end(ap);
+        return q < 0 ? q : r;
+}
+
+static int scan_dir(const char *root, const char *sub, cand **v, size_t *n, np_diag_list *diags) {
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s%s%s", root, (*root && root[strlen(root) - 1] == '/') ? "" : "/", sub) < 0)
+                return -ENOMEM;
+        DIR *d = opendir(dir);
+        if (!d) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0;
+                return io_diag(diags, -errno, "Cannot open directory %s: %s", dir, strerror(errno));
+        }
+        struct dirent *de;
+        int r = 0;
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                /* the glob "*.yaml" skips names starting with a dot */
+                if (de->d_name[0] == '.' || len < 5 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+                        continue;
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = cand_put(v, n, de->d_name, p);
+                if (r == -E2BIG) {
+                        r = io_diag(diags, -E2BIG, "%s: more than 1024 netplan files: %s", dir, strerror(E2BIG));
+                        break;
+                }
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r;
+}
+
+static int read_file(const char *path, np_file **ret, np_diag_list *diags) {
+        _cleanup_(np_file_freep) np_file *f = calloc(1, sizeof(*f));
+        struct stat st;
+        if (!f)
+                return -ENOMEM;
+        f->path = strdup(path);
+        if (!f->path)
+                return -ENOMEM;
+        if (stat(path, &st) < 0)
+                return io_diag(diags, -errno, "Cannot stat %s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return io_diag(diags, -EISDIR, "Cannot read %s: %s", path, strerror(EISDIR));
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return io_diag(diags, -errno, "Cannot open %s: %s", path, strerror(errno));
+        if (fstat(fd, &st) < 0)
+                return io_diag(diags, -errno, "Cannot stat %s: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return io_diag(diags, -EBADFD, "Cannot read %s: not a regular file (%s)", path, strerror(EBADFD));
+        if ((uint64_t) st.st_size > NP_MAX_FILE_SIZE)
+                return io_diag(diags, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
+        f->data = malloc((size_t) st.st_size + 1);
+        if (!f->data)
+                return -ENOMEM;
+        size_t got = 0;
+        for (;;) {
+                if (got > NP_MAX_FILE_SIZE)
+                        return io_diag(diags, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
+                if (got == (size_t) st.st_size) {
+                        /* the file may have grown: probe one byte */
+                        char probe;
+                        ssize_t k = read(fd, &probe, 1);
+                        if (k == 0)
+                                break;
+                        if (k < 0)
+                                return io_diag(diags, -errno, "Cannot read %s: %s", path, strerror(errno));
+                        return io_diag(diags, -EAGAIN, "Cannot read %s: file changed while reading (%s)", path, strerror(EAGAIN));
+                }
+                ssize_t k = read(fd, f->data + got, (size_t) st.st_size - got);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return io_diag(diags, -errno, "Cannot read %s: %s", path, strerror(errno));
+                }
+                if (k == 0)
+                        break;
+                got += (size_t) k;
+        }
+        f->data[got] = '\0';
+        f->size = got;
+        if ((st.st_mode & 077) != 0) {
+                int r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) {}, NULL, NULL,
+                                    "Permissions for %s are too open. Netplan configuration should NOT be accessible by others.",
+                                    path);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+/* ---- version ---- */
+
+static int version_from_dpkg(const char *root, unsigned *ret) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        bool in_pkg = false;
+
+        if (asprintf(&path, "%s/var/lib/dpkg/status", root) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &cap, f) > 0) {
+                if (strncmp(line, "Package: ", 9) == 0)
+                        in_pkg = strcmp(line + 9, "netplan.io\n") == 0;
+                else if (in_pkg && strncmp(line, "Version: ", 9) == 0) {
+                        const char *v = line + 9;
+                        const char *colon = strchr(v, ':');
+                        if (colon && colon < v + 4)
+                                v = colon + 1; /* epoch */
+                        return np_version_parse(v, ret);
+                }
+        }
+        return -ENOENT;
+}
+
+/* ---- load ---- */
+
+np_config *np_config_free(np_config *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_files; i++)
+                np_file_free(c->files[i]);
+        free(c->files);
+        np_node_free(c->root);
+        free(c->renderer);
+        for (size_t i = 0; i < c->n_netdefs; i++)
+                np_netdef_done(&c->netdefs[i]);
+        free(c->netdefs);
+        free(c);
+        return NULL;
+}
+
+int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *diags) {
+        const char *root = opts && opts->root_dir && *opts->root_dir ? opts->root_dir : "/";
+        _cleanup_(np_config_freep) np_config *c = calloc(1, sizeof(*c));
+        _cleanup_(np_state_freep) np_state *s = NULL;
+        cand *v = NULL;
+        size_t n = 0;
+        unsigned target = 106;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        if (opts && opts->netplan_version) {
+                if (np_version_parse(opts->netplan_version, &target) < 0) {
+                        np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_IO, (np_pos) {}, NULL, NULL,
+                                    "invalid netplan version '%s'", opts->netplan_version);
+                        return -EINVAL;
+                }
+        } else if (version_from_dpkg(root, &target) < 0)
+                target = 106;
+        c->target_version = target;
+        s = np_state_new(target);
+        if (!s)
+                return -ENOMEM;
+
+        static const char *const dirs[] = { "lib/netplan", "etc/netplan", "run/netplan" };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                r = scan_dir(root, dirs[i], &v, &n, diags);
+                if (r < 0)
+                        goto out;
+        }
+        for (size_t i = 0; opts && i < opts->n_candidates; i++) {
+                const char *p = opts->candidates[i];
+                const char *base = strrchr(p, '/');
+                base = base ? base + 1 : p;
+                r = cand_put(&v, &n, base, p);
+                if (r < 0)
+                        goto out;
+        }
+        qsort(v, n, sizeof(cand), cand_cmp);
+
+        c->files = calloc(n ? n : 1, sizeof(np_file *));
+        if (!c->files) {
+                r = -ENOMEM;
+                goto out;
+        }
+        /* read everything first: a file we cannot read means we cannot judge */
+        for (size_t i = 0; i < n; i++) {
+                r = read_file(v[i].path, &c->files[i], diags);
+                if (r < 0)
+                        goto out;
+                c->n_files++;
+        }
+        for (size_t i = 0; i < c->n_files; i++) {
+                np_file *f = c->files[i];
+                r = np_yaml_parse(f, diags);
+                if (r < 0)
+                        goto out;
+                s->cur_file = (unsigned) i;
+                r = np_schema_check_file(s, f, diags);
+                if (r < 0)
+                        goto out;
+                const np_node *net = np_node_get(f->root, "network");
+                if (net) {
+                        r = np_node_merge_into(&c->root, net, "network", 0);
+                        if (r < 0)
+                                goto out;
+                }
+        }
+        r = np_schema_check_final(s, diags);
+        if (r < 0)
+                goto out;
+        if (s->warn_gateway) {
+                r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) {}, NULL, NULL,
+                                "`gateway4` has been deprecated, use default routes instead.");
+                if (r < 0)
+                        goto out;
+        }
+        if (s->global_backend == NP_BACKEND_NM)
+                c->renderer = strdup("NetworkManager");
+        else if (s->global_backend == NP_BACKEND_NETWORKD)
+                c->renderer = strdup("networkd");
+        r = np_netdefs_build(c, s);
+        if (r < 0)
+                goto out;
+        *ret = TAKE_PTR(c);
+        r = 0;
+out:
+        cands_free(v, n);
+        return r;
+}
+
+size_t np_config_n_files(const np_config *c) {
+        return c ? c->n_files : 0;
+}
+
+const char *np_config_file_at(const np_config *c, size_t i) {
+        return c && i < c->n_files ? c->files[i]->path : NULL;
+}
+
+const np_node *np_config_root(const np_config *c) {
+        return c ? c->root : NULL;
+}
+
+const char *np_config_renderer(const np_config *c) {
+        return c && c->renderer ? c->renderer : "networkd";
+}
+
+size_t np_config_n_netdefs(const np_config *c) {
+        return c ? c->n_netdefs : 0;
+}
+
+const np_netdef *np_config_netdef_at(const np_config *c, size_t i) {
+        return c && i < c->n_netdefs ? &c->netdefs[i] : NULL;
+}
+
+const np_netdef *np_config_netdef_by_id(const np_config *c, const char *id) {
+        for (size_t i = 0; c && id && i < c->n_netdefs; i++)
+                if (strcmp(c->netdefs[i].id, id) == 0)
+                        return &c->netdefs[i];
+        return NULL;
+}

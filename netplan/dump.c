@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The merged model as `netplan get all` prints it on 0.106: netplan re-serialises its
+ * parsed state, so booleans are spelled true/false, IPv4 addresses come before IPv6 ones
+ * and member lists are rebuilt from membership. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "netplan/netplan-internal.h"
+#include "netplan/schema.h"
+
+static const char *const bool_keys[] = {
+        "dhcp4", "dhcp6", "accept-ra", "critical", "ignore-carrier", "ipv6-privacy", "optional", "wakeonlan",
+        "emit-lldp", "receive-checksum-offload", "transmit-checksum-offload", "tcp-segmentation-offload",
+        "tcp6-segmentation-offload", "generic-segmentation-offload", "generic-receive-offload",
+        "large-receive-offload", "on-link", "stp", "hidden", "auto-config", "all-slaves-active",
+        "all-members-active", "use-dns", "use-ntp", "use-hostname", "use-mtu", "use-routes", "send-hostname",
+        "mac-learning", "arp-proxy", "short-circuit", "do-not-fragment", "neigh-suppress", "mcast-snooping",
+        "rstp", "delay-virtual-functions-rebind", "use-gateway", "enable-dad", "hairpin", "port-mac-learning",
+        NULL
+};
+
+bool np_key_is_bool(const char *key) {
+        for (size_t i = 0; bool_keys[i]; i++)
+                if (strcmp(bool_keys[i], key) == 0)
+                        return true;
+        return false;
+}
+
+typedef struct out {
+        yaml_emitter_t e;
+        char *buf;
+        size_t len, cap;
+        bool oom;
+} out;
+
+static int write_handler(void *data, unsigned char *buffer, size_t size) {
+        out *o = data;
+        if (!size_add_ok(o->len, size, SIZE_MAX - 1)) {
+                o->oom = true;
+                return 0;
+        }
+        if (o->len + size + 1 > o->cap) {
+                size_t ncap = (o->len + size + 1) * 2;
+                char *nb = realloc(o->buf, ncap);
+                if (!nb) {
+                        o->oom = true;
+                        return 0;
+                }
+                o->buf = nb;
+                o->cap = ncap;
+        }
+        memcpy(o->buf + o->len, buffer, size);
+        o->len += size;
+        o->buf[o->len] = '\0';
+        return 1;
+}
+
+static bool emit(out *o, yaml_event_t *ev) {
+        return yaml_emitter_emit(&o->e, ev) != 0;
+}
+
+static bool emit_scalar(out *o, const char *s) {
+        yaml_event_t ev;
+        yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s), 1, 1, YAML_ANY_SCALAR_STYLE);
+        return emit(o, &ev);
+}
+
+static bool emit_start(out *o, np_node_type t) {
+        yaml_event_t ev;
+        if (t == NP_NODE_MAPPING)
+                yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+        else
+                yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+        return emit(o, &ev);
+}
+
+static bool emit_end(out *o, np_node_type t) {
+        yaml_event_t ev;
+        if (t == NP_NODE_MAPPING)
+                yaml_mapping_end_event_initialize(&ev);
+        else
+                yaml_sequence_end_event_initialize(&ev);
+        return emit(o, &ev);
+}
+
+static int addr_family(const np_node *n) {
+        if (n->type == NP_NODE_MAPPING && n->n > 0)
+                n = n->keys[0];
+        if (n->type != NP_NODE_SCALAR)
+                return 0;
+        char buf[INET6_ADDRSTRLEN + 8];
+        if (strlen(n->scalar) >= sizeof buf)
+                return 0;
+        strcpy(buf, n->scalar);
+        char *sl = strchr(buf, '/');
+        if (sl)
+                *sl = '\0';
+        struct in6_addr a;
+        if (inet_pton(AF_INET, buf, &a) > 0)
+                return AF_INET;
+        if (inet_pton(AF_INET6, buf, &a) > 0)
+                return AF_INET6;
+        return 0;
+}
+
+static bool emit_node(out *o, const np_node *n, const char *key);
+
+static bool emit_addresses(out *o, const np_node *n) {
+        if (!emit_start(o, NP_NODE_SEQUENCE))
+                return false;
+        static const int order[] = { AF_INET, AF_INET6 };
+        for (size_t pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < n->n; i++)
+                        if (addr_family(n->values[i]) == order[pass] && !emit_node(o, n->values[i], ""))
+                                return false;
+        return emit_end(o, NP_NODE_SEQUENCE);
+}
+
+static bool emit_node(out *o, const np_node *n, const char *key) {
+        switch (n->type) {
+        case NP_NODE_SCALAR: {
+                bool b;
+                if (np_key_is_bool(key) && np_parse_bool(n->scalar, &b))
+                        return emit_scalar(o, b ? "true" : "false");
+                return emit_scalar(o, n->scalar);
+        }
+        case NP_NODE_SEQUENCE:
+                if (strcmp(key, "addresses") == 0)
+                        return emit_addresses(o, n);
+                if (!emit_start(o, NP_NODE_SEQUENCE))
+                        return false;
+                for (size_t i = 0; i < n->n; i++)
+                        if (!emit_node(o, n->values[i], ""))
+                                return false;
+                return emit_end(o, NP_NODE_SEQUENCE);
+        case NP_NODE_MAPPING:
+                if (!emit_start(o, NP_NODE_MAPPING))
+                        return false;
+                for (size_t i = 0; i < n->n; i++) {
+                        const char *k = np_node_scalar(n->keys[i]);
+                        if (!k)
+                                continue;
+                        if (!emit_scalar(o, k) || !emit_node(o, n->values[i], k))
+                                return false;
+                }
+                return emit_end(o, NP_NODE_MAPPING);
+        case _NP_NODE_TYPE_MAX:
+        case _NP_NODE_TYPE_INVALID:
+                break;
+        }
+        return false;
+}
+
+static bool emit_strv(out *o, char *const *v) {
+        if (!emit_start(o, NP_NODE_SEQUENCE))
+                return false;
+        for (size_t i = 0; v && v[i]; i++)
+                if (!emit_scalar(o, v[i]))
+                        return false;
+        return emit_end(o, NP_NODE_SEQUENCE);
+}
+
+static bool emit_def(out *o, const np_netdef *d) {
+        const np_node *m = d->node;
+        bool wrote_interfaces = false;
+        if (!emit_start(o, NP_NODE_MAPPING))
+                return false;
+        for (size_t i = 0; m && i < m->n; i++) {
+                const char *k = np_node_scalar(m->keys[i]);
+                if (!k)
+                        continue;
+                if (strcmp(k, "interfaces") == 0) {
+                        if (!d->interfaces)
+                                continue;
+                        if (!emit_scalar(o, k) || !emit_strv(o, d->interfaces))
+                                return false;
+                        wrote_interfaces = true;
+                        continue;
+                }
+                if (!emit_scalar(o, k) || !emit_node(o, m->values[i], k))
+                        return false;
+        }
+        if (!wrote_interfaces && d->interfaces &&
+            (!emit_scalar(o, "interfaces") || !emit_strv(o, d->interfaces)))
+                return false;
+        return emit_end(o, NP_NODE_MAPPING);
+}
+
+char *np_config_dump(const np_config *c) {
+        out o = {};
+        yaml_event_t ev;
+        bool ok;
+
+        if (!c || (!c->root && c->n_netdefs == 0))
+                return strdup("");
+        if (c->n_netdefs == 0 && !c->renderer && !np_node_get(c->root, "openvswitch"))
+                return strdup("");
+        if (!yaml_emitter_initialize(&o.e))
+                return NULL;
+        yaml_emitter_set_output(&o.e, write_handler, &o);
+        yaml_emitter_set_unicode(&o.e, 1);
+        yaml_emitter_set_width(&o.e, -1);
+        yaml_emitter_set_indent(&o.e, 2);
+
+        yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+        ok = emit(&o, &ev);
+        yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+        ok = ok && emit(&o, &ev);
+        ok = ok && emit_start(&o, NP_NODE_MAPPING) && emit_scalar(&o, "network") && emit_start(&o, NP_NODE_MAPPING);
+        ok = ok && emit_scalar(&o, "version") && emit_scalar(&o, "2");
+        if (c->renderer)
+                ok = ok && emit_scalar(&o, "renderer") && emit_scalar(&o, c->renderer);
+        const np_node *ovs = np_node_get(c->root, "openvswitch");
+        if (ovs)
+                ok = ok && emit_scalar(&o, "openvswitch") && emit_node(&o, ovs, "openvswitch");
+        for (int t = 0; ok && t < _NP_DEF_TYPE_MAX; t++) {
+                if (t == NP_DEF_OVS_PORT)
+                        continue;
+                bool opened = false;
+                for (size_t i = 0; ok && i < c->n_netdefs; i++) {
+                        const np_netdef *d = &c->netdefs[i];
+                        if ((int) d->type != t)
+                                continue;
+                        if (!opened) {
+                                ok = emit_scalar(&o, np_def_type_to_section(d->type)) && emit_start(&o, NP_NODE_MAPPING);
+                                opened = true;
+                        }
+                        ok = ok && emit_scalar(&o, d->id) && emit_def(&o, d);
+                }
+                if (opened)
+                        ok = ok && emit_end(&o, NP_NODE_MAPPING);
+        }
+        ok = ok && emit_end(&o, NP_NODE_MAPPING) && emit_end(&o, NP_NODE_MAPPING);
+        yaml_document_end_event_initialize(&ev, 1);
+        ok = ok && emit(&o, &ev);
+        yaml_stream_end_event_initialize(&ev);
+        ok = ok && emit(&o, &ev);
+        yaml_emitter_delete(&o.e);
+        if (!ok || o.oom) {
+                free(o.buf);
+                return NULL;
+        }
+        return o.buf ?: strdup("");
+}

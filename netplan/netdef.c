@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The typed view of each merged definition. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+
+#include "netplan/netplan-internal.h"
+#include "netplan/schema.h"
+
+void np_netdef_done(np_netdef *d) {
+        free(d->id);
+        free(d->renderer);
+        free(d->match_name);
+        free(d->match_macaddress);
+        np_strv_free(d->match_drivers);
+        free(d->set_name);
+        free(d->dhcp_identifier);
+        free(d->macaddress);
+        free(d->activation_mode);
+        for (size_t i = 0; i < d->n_addresses; i++)
+                free(d->addresses[i].text);
+        free(d->addresses);
+        for (size_t i = 0; i < d->n_routes; i++) {
+                free(d->routes[i].scope);
+                free(d->routes[i].type);
+        }
+        free(d->routes);
+        free(d->gateway4);
+        free(d->gateway6);
+        np_strv_free(d->interfaces);
+        free(d->link);
+        *d = (np_netdef) {};
+}
+
+static int dup_scalar(const np_node *map, const char *key, char **ret, np_pos *pos) {
+        const np_node *n = np_node_get(map, key);
+        const char *s = np_node_scalar(n);
+        if (!s)
+                return 0;
+        *ret = strdup(s);
+        if (!*ret)
+                return -ENOMEM;
+        if (pos)
+                *pos = np_node_key_pos(map, key);
+        return 0;
+}
+
+static bool get_bool(const np_node *map, const char *key, bool def, np_pos *pos) {
+        const char *s = np_node_scalar(np_node_get(map, key));
+        bool b;
+        if (!s || !np_parse_bool(s, &b))
+                return def;
+        if (pos)
+                *pos = np_node_key_pos(map, key);
+        return b;
+}
+
+static int parse_prefixed(const char *text, int *family, np_in_addr *addr, unsigned *plen) {
+        char buf[INET6_ADDRSTRLEN + 8];
+        if (strlen(text) >= sizeof buf)
+                return -EINVAL;
+        strcpy(buf, text);
+        char *sl = strrchr(buf, '/');
+        unsigned long p = 0;
+        bool has_plen = false;
+        if (sl) {
+                *sl = '\0';
+                p = strtoul(sl + 1, NULL, 10);
+                has_plen = true;
+        }
+        if (inet_pton(AF_INET, buf, &addr->in) > 0) {
+                *family = AF_INET;
+                *plen = has_plen ? (unsigned) p : 32;
+                return 0;
+        }
+        if (inet_pton(AF_INET6, buf, &addr->in6) > 0) {
+                *family = AF_INET6;
+                *plen = has_plen ? (unsigned) p : 128;
+                return 0;
+        }
+        return -EINVAL;
+}
+
+static int build_addresses(np_netdef *d, const np_node *m) {
+        const np_node *a = np_node_get(m, "addresses");
+        if (!a || a->type != NP_NODE_SEQUENCE)
+                return 0;
+        d->addresses_pos = np_node_key_pos(m, "addresses");
+        d->addresses = calloc(a->n ? a->n : 1, sizeof(np_address));
+        if (!d->addresses)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n; i++) {
+                const np_node *e = a->values[i];
+                if (e->type == NP_NODE_MAPPING && e->n > 0)
+                        e = e->keys[0];
+                if (e->type != NP_NODE_SCALAR)
+                        continue;
+                np_address *x = &d->addresses[d->n_addresses];
+                if (parse_prefixed(e->scalar, &x->family, &x->addr, &x->prefixlen) < 0)
+                        continue;
+                x->text = strdup(e->scalar);
+                if (!x->text)
+                        return -ENOMEM;
+                x->pos = e->pos;
+                d->n_addresses++;
+        }
+        return 0;
+}
+
+static int build_routes(np_netdef *d, const np_node *m) {
+        const np_node *a = np_node_get(m, "routes");
+        if (!a || a->type != NP_NODE_SEQUENCE)
+                return 0;
+        d->routes_pos = np_node_key_pos(m, "routes");
+        d->routes = calloc(a->n ? a->n : 1, sizeof(np_route));
+        if (!d->routes)
+                return -ENOMEM;
+        for (size_t i = 0; i < a->n; i++) {
+                const np_node *e = a->values[i];
+                if (e->type != NP_NODE_MAPPING)
+                        continue;
+                np_route *rt = &d->routes[d->n_routes++];
+                *rt = (np_route) { .family = AF_UNSPEC, .metric = UINT32_MAX, .pos = e->pos };
+                const char *to = np_node_scalar(np_node_get(e, "to"));
+                const char *via = np_node_scalar(np_node_get(e, "via"));
+                int fam;
+                unsigned plen;
+                if (via && parse_prefixed(via, &fam, &rt->via, &plen) == 0) {
+                        rt->has_via = true;
+                        rt->family = fam;
+                }
+                if (to && strcmp(to, "default") == 0)
+                        rt->to_default = true;
+                else if (to && parse_prefixed(to, &fam, &rt->to, &rt->to_prefixlen) == 0) {
+                        rt->family = fam;
+                        rt->to_default = rt->to_prefixlen == 0;
+                }
+                rt->on_link = get_bool(e, "on-link", false, NULL);
+                const char *s = np_node_scalar(np_node_get(e, "metric"));
+                if (s)
+                        rt->metric = (uint32_t) strtoul(s, NULL, 10);
+                s = np_node_scalar(np_node_get(e, "table"));
+                if (s)
+                        rt->table = (uint32_t) strtoul(s, NULL, 10);
+                if (dup_scalar(e, "scope", &rt->scope, NULL) < 0 || dup_scalar(e, "type", &rt->type, NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
+        int r;
+        d->id = strdup(sd->id);
+        if (!d->id)
+                return -ENOMEM;
+        d->type = sd->type;
+        d->pos = sd->key_pos;
+        if (sd->type == NP_DEF_OVS_PORT) {
+                const np_node *ovs = np_node_get(c->root, "openvswitch");
+                d->node = NULL;
+                (void) ovs;
+        } else
+                d->node = np_node_get(np_node_get(c->root, np_def_type_to_section(sd->type)), sd->id);
+        const np_node *m = d->node;
+
+        const char *rend = sd->backend == NP_BACKEND_NM ? "NetworkManager"
+                           : sd->backend == NP_BACKEND_NETWORKD ? "networkd"
+                           : sd->backend == NP_BACKEND_OVS ? "openvswitch"
+                           : s->global_backend == NP_BACKEND_NM ? "NetworkManager" : "networkd";
+        const char *pr = np_node_scalar(np_node_get(m, "renderer"));
+        if (pr && strcmp(pr, "sriov") == 0 && sd->type == NP_DEF_VLAN)
+                rend = "sriov";
+        d->renderer = strdup(rend);
+        if (!d->renderer)
+                return -ENOMEM;
+
+        const np_node *match = np_node_get(m, "match");
+        if (match && match->type == NP_NODE_MAPPING) {
+                d->has_match = true;
+                d->match_pos = np_node_key_pos(m, "match");
+                if (dup_scalar(match, "name", &d->match_name, NULL) < 0 ||
+                    dup_scalar(match, "macaddress", &d->match_macaddress, NULL) < 0)
+                        return -ENOMEM;
+                for (char *p = d->match_macaddress; p && *p; p++)
+                        *p = (char) tolower((unsigned char) *p);
+                const np_node *drv = np_node_get(match, "driver");
+                if (drv && drv->type == NP_NODE_SCALAR) {
+                        if (np_strv_push(&d->match_drivers, drv->scalar) < 0)
+                                return -ENOMEM;
+                } else if (drv && drv->type == NP_NODE_SEQUENCE)
+                        for (size_t i = 0; i < drv->n; i++)
+                                if (np_node_scalar(drv->values[i]) && np_strv_push(&d->match_drivers, drv->values[i]->scalar) < 0)
+                                        return -ENOMEM;
+        }
+        if (dup_scalar(m, "set-name", &d->set_name, &d->set_name_pos) < 0 ||
+            dup_scalar(m, "dhcp-identifier", &d->dhcp_identifier, &d->dhcp_identifier_pos) < 0 ||
+            dup_scalar(m, "macaddress", &d->macaddress, &d->macaddress_pos) < 0 ||
+            dup_scalar(m, "activation-mode", &d->activation_mode, &d->activation_mode_pos) < 0 ||
+            dup_scalar(m, "gateway4", &d->gateway4, &d->gateway4_pos) < 0 ||
+            dup_scalar(m, "gateway6", &d->gateway6, &d->gateway6_pos) < 0)
+                return -ENOMEM;
+        for (char *p = d->dhcp_identifier; p && *p; p++)
+                *p = (char) tolower((unsigned char) *p);
+        d->dhcp4 = get_bool(m, "dhcp4", false, &d->dhcp4_pos);
+        d->dhcp6 = get_bool(m, "dhcp6", false, &d->dhcp6_pos);
+        d->optional = get_bool(m, "optional", false, NULL);
+        d->critical = get_bool(m, "critical", false, NULL);
+        d->link_local_ipv4 = false;
+        d->link_local_ipv6 = true;
+        const np_node *ll = np_node_get(m, "link-local");
+        if (ll && ll->type == NP_NODE_SEQUENCE) {
+                d->link_local_ipv6 = false;
+                for (size_t i = 0; i < ll->n; i++) {
+                        const char *v = np_node_scalar(ll->values[i]);
+                        if (v && strcasecmp(v, "ipv4") == 0)
+                                d->link_local_ipv4 = true;
+                        else if (v && strcasecmp(v, "ipv6") == 0)
+                                d->link_local_ipv6 = true;
+                }
+        }
+        r = build_addresses(d, m);
+        if (r < 0)
+                return r;
+        r = build_routes(d, m);
+        if (r < 0)
+                return r;
+
+        /* members: every definition naming this one as its bond/bridge/vrf, in definition order */
+        for (size_t i = 0; i < s->n_defs; i++) {
+                np_sdef *o = s->defs[i];
+                const char *master = sd->type == NP_DEF_BOND ? o->bond
+                                     : sd->type == NP_DEF_BRIDGE ? o->bridge
+                                     : sd->type == NP_DEF_VRF ? o->vrf : NULL;
+                if (master && strcmp(master, sd->id) == 0 && np_strv_push(&d->interfaces, o->id) < 0)
+                        return -ENOMEM;
+        }
+        if (np_node_get(m, "interfaces"))
+                d->interfaces_pos = np_node_key_pos(m, "interfaces");
+        if (sd->type == NP_DEF_OVS_PORT && sd->peer) {
+                d->link = strdup(sd->peer);
+                if (!d->link)
+                        return -ENOMEM;
+        } else if (dup_scalar(m, "link", &d->link, &d->link_pos) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int np_netdefs_build(np_config *c, np_state *s) {
+        c->netdefs = calloc(s->n_defs ? s->n_defs : 1, sizeof(np_netdef));
+        if (!c->netdefs)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_defs; i++) {
+                c->n_netdefs++;
+                int r = build_one(c, s, s->defs[i], &c->netdefs[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Internal: the running state of definitions while files are parsed in order. */
+
+#include "netplan/netplan-internal.h"
+
+enum {
+        NP_BACKEND_NONE,
+        NP_BACKEND_NETWORKD,
+        NP_BACKEND_NM,
+        NP_BACKEND_OVS,
+};
+
+typedef struct np_sdef {
+        char *id;
+        np_def_type type;
+        int backend;            /* NP_BACKEND_* as set by per-type/per-def renderer or OVS */
+        unsigned file;          /* index of the first file that defined it */
+        np_pos key_pos;
+        np_node *merged;        /* the definition merged over all files so far */
+        char *bond, *bridge, *vrf, *peer, *primary;
+        bool has_match, has_addrgen, has_addrtok, link_missing;
+        long long vlan_id;
+        char **ssids;
+        char **path_cost, **port_prio;
+} np_sdef;
+
+struct np_state {
+        unsigned target;
+        unsigned cur_file;
+        int global_backend;
+        np_sdef **defs;
+        size_t n_defs;
+        char **pending_members, **pending_masters;
+        bool warn_gateway;
+        bool ovs_has_ssl, ovs_needs_ssl;
+};
+
+np_sdef *np_state_find(const np_state *s, const char *id);
+bool np_parse_bool(const char *s, bool *ret);
+bool np_key_is_bool(const char *key);
