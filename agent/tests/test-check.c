@@ -1,0 +1,753 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Each rule of check.c triggered and not triggered, on hand-built definitions and live
+ * states (no netlink, no files), plus the management link and host peer resolution. */
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <net/if_arp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/check.h"
+
+#define FILE_NAME "/etc/netplan/50-test.yaml"
+
+static const uint8_t GV_MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
+
+/* ---- builders ---------------------------------------------------------------------------- */
+
+static live_in_addr ip(int family, const char *s) {
+        live_in_addr a = {};
+        assert_int_equal(inet_pton(family, s, &a), 1);
+        return a;
+}
+
+static void add_link(live_state *s, int ifindex, const char *name, unsigned arptype, const uint8_t *mac) {
+        live_link l = { .ifindex = ifindex, .arptype = arptype };
+        snprintf(l.name, sizeof(l.name), "%s", name);
+        if (mac) {
+                memcpy(l.mac, mac, 6);
+                l.has_mac = true;
+        }
+        assert_int_equal(live_state_add_link(s, &l), 0);
+}
+
+static void add_addr(live_state *s, int ifindex, int family, const char *a, unsigned plen, bool dynamic) {
+        live_address la = {
+                .ifindex = ifindex,
+                .family = family,
+                .addr = ip(family, a),
+                .prefixlen = plen,
+                .scope = RT_SCOPE_UNIVERSE,
+                .flags = dynamic ? 0 : IFA_F_PERMANENT,
+                .valid_lft = dynamic ? 3600 : UINT32_MAX,
+                .preferred_lft = dynamic ? 3600 : UINT32_MAX,
+        };
+        assert_int_equal(live_state_add_address(s, &la), 0);
+}
+
+static void add_route(live_state *s, int ifindex, int family, const char *dst, unsigned dst_len, const char *gw,
+                      unsigned protocol) {
+        live_route r = { .family = family, .dst_len = dst_len, .oif = ifindex, .protocol = protocol,
+                         .type = RTN_UNICAST, .metric = 100 };
+        if (dst)
+                r.dst = ip(family, dst);
+        if (gw) {
+                r.gateway = ip(family, gw);
+                r.has_gateway = true;
+        }
+        assert_int_equal(live_state_add_route(s, &r), 0);
+}
+
+/* The brief's guest: gv holds the DHCP lease 192.0.2.58/24, default route via 192.0.2.1. */
+static live_state *guest_on_dhcp(void) {
+        live_state *s = live_state_new();
+        assert_non_null(s);
+        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
+        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
+        add_addr(s, 1, AF_INET, "127.0.0.1", 8, false);
+        add_addr(s, 2, AF_INET, "192.0.2.58", 24, true);
+        add_route(s, 2, AF_INET, "192.0.2.0", 24, NULL, RTPROT_KERNEL);
+        add_route(s, 2, AF_INET, NULL, 0, "192.0.2.1", RTPROT_DHCP);
+        return s;
+}
+
+/* The same guest with a static address (no lease). */
+static live_state *guest_static(void) {
+        live_state *s = live_state_new();
+        assert_non_null(s);
+        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
+        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
+        add_addr(s, 2, AF_INET, "192.0.2.58", 24, false);
+        add_route(s, 2, AF_INET, "192.0.2.0", 24, NULL, RTPROT_KERNEL);
+        add_route(s, 2, AF_INET, NULL, 0, "192.0.2.1", RTPROT_STATIC);
+        return s;
+}
+
+#define MAX_DEFS 4
+#define MAX_ITEMS 4
+
+typedef struct fixture {
+        live_state *live;
+        np_netdef defs[MAX_DEFS];
+        const np_netdef *defp[MAX_DEFS];
+        size_t n;
+        np_netdef old[MAX_DEFS];
+        const np_netdef *oldp[MAX_DEFS];
+        size_t n_old;
+        bool has_old;
+        np_address addrs[MAX_DEFS * 2][MAX_ITEMS];
+        np_route routes[MAX_DEFS * 2][MAX_ITEMS];
+        char *members[MAX_DEFS * 2][MAX_ITEMS + 1];
+        host_peer host;
+        check_result res;
+} fixture;
+
+static np_pos P(unsigned line, unsigned col) {
+        return (np_pos) { FILE_NAME, line, col };
+}
+
+/* A definition named id (no match: matches by id), like netplan's resolved defaults. */
+static np_netdef *def(fixture *f, bool old, const char *id, np_def_type type) {
+        size_t *n = old ? &f->n_old : &f->n;
+        np_netdef *d = old ? &f->old[*n] : &f->defs[*n];
+
+        assert_true(*n < MAX_DEFS);
+        *d = (np_netdef) {
+                .id = (char *) id,
+                .type = type,
+                .pos = P(3 + 10 * (unsigned) *n, 5),
+                .renderer = (char *) "networkd",
+                .link_local_ipv6 = true,
+                .addresses = f->addrs[(old ? MAX_DEFS : 0) + *n],
+                .routes = f->routes[(old ? MAX_DEFS : 0) + *n],
+        };
+        if (old) {
+                f->oldp[*n] = d;
+                f->has_old = true;
+        } else
+                f->defp[*n] = d;
+        (*n)++;
+        return d;
+}
+
+static np_netdef *eth(fixture *f, const char *id) {
+        return def(f, false, id, NP_DEF_ETHERNET);
+}
+
+static void dhcp4(np_netdef *d, bool on) {
+        d->dhcp4 = on;
+        d->dhcp4_pos = P(d->pos.line + 1, 7);
+}
+
+static void address(np_netdef *d, const char *text) {
+        char buf[64];
+        char *slash;
+        np_address *a = &d->addresses[d->n_addresses];
+
+        assert_true(d->n_addresses < MAX_ITEMS);
+        snprintf(buf, sizeof(buf), "%s", text);
+        slash = strchr(buf, '/');
+        assert_non_null(slash);
+        *slash = 0;
+        a->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+        assert_int_equal(inet_pton(a->family, buf, &a->addr), 1);
+        a->prefixlen = (unsigned) atoi(slash + 1);
+        a->text = (char *) text;
+        a->pos = P(d->pos.line + 3, 11 + 2 * (unsigned) d->n_addresses);
+        d->addresses_pos = P(d->pos.line + 2, 7);
+        d->n_addresses++;
+}
+
+static void route(np_netdef *d, const char *to, const char *via) {
+        np_route *r = &d->routes[d->n_routes];
+
+        assert_true(d->n_routes < MAX_ITEMS);
+        *r = (np_route) { .family = AF_INET, .metric = UINT32_MAX, .has_via = true, .pos = P(d->pos.line + 5, 11) };
+        if (strcmp(to, "default") == 0)
+                r->to_default = true;
+        else {
+                char buf[64];
+                snprintf(buf, sizeof(buf), "%s", to);
+                char *slash = strchr(buf, '/');
+                assert_non_null(slash);
+                *slash = 0;
+                assert_int_equal(inet_pton(AF_INET, buf, &r->to), 1);
+                r->to_prefixlen = (unsigned) atoi(slash + 1);
+        }
+        assert_int_equal(inet_pton(AF_INET, via, &r->via), 1);
+        d->routes_pos = P(d->pos.line + 4, 7);
+        d->n_routes++;
+}
+
+static void host_gateway(fixture *f, const char *gw) {
+        f->host = (host_peer) { .source = HOST_SOURCE_GATEWAY, .family = AF_INET, .addr = ip(AF_INET, gw),
+                                .prefixlen = 32 };
+}
+
+static void host_config(fixture *f, const char *h) {
+        f->host = (host_peer) { .source = HOST_SOURCE_AGENT_CONFIG, .family = AF_INET, .addr = ip(AF_INET, h),
+                                .prefixlen = 32 };
+}
+
+static int setup_dhcp(void **state) {
+        fixture *f = calloc(1, sizeof(fixture));
+        assert_non_null(f);
+        f->live = guest_on_dhcp();
+        host_gateway(f, "192.0.2.1");
+        *state = f;
+        return 0;
+}
+
+static int setup_static(void **state) {
+        fixture *f = calloc(1, sizeof(fixture));
+        assert_non_null(f);
+        f->live = guest_static();
+        host_gateway(f, "192.0.2.1");
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        fixture *f = *state;
+        check_result_clear(&f->res);
+        live_state_free(f->live);
+        free(f);
+        return 0;
+}
+
+static void run(fixture *f) {
+        check_input in = {
+                .defs = f->defp,
+                .n_defs = f->n,
+                .old_defs = f->has_old ? f->oldp : NULL,
+                .n_old_defs = f->n_old,
+                .live = f->live,
+                .mgmt = live_state_link_by_name(f->live, "gv"),
+                .host = &f->host,
+                .fallback_file = FILE_NAME,
+        };
+        assert_non_null(in.mgmt);
+        check_result_clear(&f->res);
+        assert_int_equal(check_run(&in, &f->res), 0);
+}
+
+static const check_finding *find(const fixture *f, rule_id r) {
+        for (size_t i = 0; i < f->res.n; i++)
+                if (f->res.findings[i].rule == r)
+                        return &f->res.findings[i];
+        return NULL;
+}
+
+static void assert_clean(const fixture *f) {
+        for (size_t i = 0; i < f->res.n; i++)
+                print_message("unexpected %s: %s\n", rule_get(f->res.findings[i].rule)->code,
+                              f->res.findings[i].message);
+        assert_int_equal(f->res.n, 0);
+}
+
+static void assert_only(const fixture *f, rule_id r) {
+        for (size_t i = 0; i < f->res.n; i++)
+                if (f->res.findings[i].rule != r)
+                        print_message("unexpected %s: %s\n", rule_get(f->res.findings[i].rule)->code,
+                                      f->res.findings[i].message);
+        assert_int_equal(f->res.n, 1);
+        assert_int_equal(f->res.findings[0].rule, r);
+}
+
+/* ---- the safe patterns -------------------------------------------------------------------- */
+
+static void test_safe_keep_dhcp_and_extra_interface(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        np_netdef *extra = eth(f, "ens4");
+        address(extra, "198.51.100.7/24");
+        run(f);
+        assert_clean(f);
+        assert_string_equal(f->res.mgmt_definition, "gv");
+}
+
+static void test_safe_static_current_address(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.58/24");
+        route(d, "default", "192.0.2.1");
+        run(f);
+        assert_clean(f);
+}
+
+/* ---- NG001 -------------------------------------------------------------------------------- */
+
+static void test_ng001(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "ens4");
+        dhcp4(d, true);
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNMATCHED);
+        const check_finding *x = find(f, RULE_MANAGEMENT_UNMATCHED);
+        assert_int_equal(x->severity, RULE_SEVERITY_ERROR);
+        assert_int_equal(f->res.n_errors, 1);
+        assert_non_null(strstr(x->message, "gv"));
+        assert_non_null(strstr(x->hint, "52:54:00:12:34:56"));
+        assert_non_null(strstr(x->hint, "dhcp4: true"));
+        assert_null(f->res.mgmt_definition);
+}
+
+static void test_ng001_points_at_changed_match(void **state) {
+        fixture *f = *state;
+        np_netdef *o = def(f, true, "gv", NP_DEF_ETHERNET);
+        dhcp4(o, true);
+        np_netdef *d = eth(f, "mgmt");
+        d->has_match = true;
+        d->match_name = (char *) "ens*";
+        d->match_pos = P(4, 7);
+        dhcp4(d, true);
+        /* The old definition "gv" is gone; now "mgmt" matches ens* only. */
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNMATCHED);
+        assert_non_null(strstr(f->res.findings[0].message, "'gv' did before"));
+}
+
+static void test_ng001_not_when_matched_by_mac(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "mgmt");
+        d->has_match = true;
+        d->match_macaddress = (char *) "52:54:00:12:34:56";
+        d->match_pos = P(4, 7);
+        dhcp4(d, true);
+        run(f);
+        assert_clean(f);
+        assert_string_equal(f->res.mgmt_definition, "mgmt");
+}
+
+/* ---- NG002 -------------------------------------------------------------------------------- */
+
+static void test_ng002_brief_failure(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "198.51.100.7/24");
+        run(f);
+        const check_finding *x = find(f, RULE_MANAGEMENT_UNADDRESSED);
+        assert_non_null(x);
+        assert_int_equal(x->severity, RULE_SEVERITY_ERROR);
+        assert_string_equal(x->file, FILE_NAME);
+        assert_int_equal(x->line, d->addresses[0].pos.line);
+        assert_int_equal(x->column, d->addresses[0].pos.column);
+        assert_non_null(strstr(x->hint, "keep `dhcp4: true`"));
+        assert_non_null(strstr(x->hint, "192.0.2.58/24"));
+        assert_non_null(strstr(x->hint, "extra interface"));
+        assert_true(f->res.n_errors >= 1);
+}
+
+static void test_ng002_dhcp_off(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, false);
+        run(f);
+        const check_finding *x = find(f, RULE_MANAGEMENT_UNADDRESSED);
+        assert_non_null(x);
+        assert_int_equal(x->line, d->dhcp4_pos.line);
+}
+
+/* DHCP on a link whose address is static: nothing shows the host side serves DHCP. */
+static void test_ng002_dhcp_without_lease(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        run(f);
+        const check_finding *x = find(f, RULE_MANAGEMENT_UNADDRESSED);
+        assert_non_null(x);
+        assert_non_null(strstr(x->message, "no DHCPv4 lease"));
+        assert_non_null(strstr(x->hint, "192.0.2.58/24"));
+}
+
+static void test_ng002_not_with_static_plus_dhcp(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        address(d, "192.0.2.58/24");
+        route(d, "default", "192.0.2.1");
+        run(f);
+        assert_clean(f);
+}
+
+/* DHCPv6 does not help a host that reaches the guest over IPv4. */
+static void test_ng002_wrong_family(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        d->dhcp6 = true;
+        d->dhcp6_pos = P(4, 7);
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+}
+
+/* ---- NG003 -------------------------------------------------------------------------------- */
+
+static void test_ng003(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.77/24");
+        route(d, "default", "192.0.2.1");
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_ADDRESS_MOVES);
+        const check_finding *x = &f->res.findings[0];
+        assert_int_equal(x->severity, RULE_SEVERITY_WARNING);
+        assert_int_equal(f->res.n_errors, 0);
+        assert_non_null(strstr(x->message, "192.0.2.77"));
+        assert_non_null(strstr(x->message, "192.0.2.58"));
+        assert_non_null(strstr(x->hint, "192.0.2.58/24"));
+}
+
+static void test_ng003_not_with_current_address(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.58/24");
+        address(d, "192.0.2.77/24");
+        route(d, "default", "192.0.2.1");
+        run(f);
+        assert_clean(f);
+}
+
+/* ---- NG004 -------------------------------------------------------------------------------- */
+
+static void test_ng004(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->activation_mode = (char *) "off";
+        d->activation_mode_pos = P(6, 24);
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_DOWN);
+        assert_int_equal(f->res.findings[0].line, 6);
+        assert_int_equal(f->res.findings[0].column, 24);
+        assert_int_equal(f->res.n_errors, 1);
+}
+
+static void test_ng004_not_manual(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->activation_mode = (char *) "manual";
+        d->activation_mode_pos = P(6, 24);
+        run(f);
+        assert_clean(f);
+}
+
+/* ---- NG005 -------------------------------------------------------------------------------- */
+
+static void enslave(fixture *f, np_netdef *master, const char *member) {
+        size_t idx = (size_t) (master - f->defs);
+        f->members[idx][0] = (char *) member;
+        f->members[idx][1] = NULL;
+        master->interfaces = f->members[idx];
+        master->interfaces_pos = P(master->pos.line + 1, 7);
+}
+
+static void test_ng005(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "gv");
+        address(br, "198.51.100.9/24");
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_ENSLAVED);
+        const check_finding *x = &f->res.findings[0];
+        assert_int_equal(x->line, br->interfaces_pos.line);
+        assert_non_null(strstr(x->message, "br0"));
+        assert_non_null(strstr(x->hint, "dhcp4: true"));
+}
+
+static void test_ng005_not_when_bridge_has_dhcp(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "gv");
+        dhcp4(br, true);
+        br->macaddress = (char *) "52:54:00:12:34:56";
+        br->macaddress_pos = P(br->pos.line + 3, 19);
+        run(f);
+        assert_clean(f);
+}
+
+/* ---- NG006 -------------------------------------------------------------------------------- */
+
+static void test_ng006(void **state) {
+        fixture *f = *state;
+        host_config(f, "203.0.113.1");
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.58/24");
+        run(f);
+        assert_only(f, RULE_HOST_UNREACHABLE);
+        assert_non_null(strstr(f->res.findings[0].message, "203.0.113.1"));
+        assert_non_null(strstr(f->res.findings[0].hint, "routes:"));
+}
+
+static void test_ng006_not_with_route(void **state) {
+        fixture *f = *state;
+        host_config(f, "203.0.113.1");
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.58/24");
+        route(d, "203.0.113.0/24", "192.0.2.254");
+        run(f);
+        assert_clean(f);
+}
+
+/* A route through a gateway that is not on the link does not count. */
+static void test_ng006_route_via_offlink_gateway(void **state) {
+        fixture *f = *state;
+        host_config(f, "203.0.113.1");
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.58/24");
+        route(d, "default", "198.51.100.1");
+        run(f);
+        assert_only(f, RULE_HOST_UNREACHABLE);
+}
+
+/* ---- NG007 -------------------------------------------------------------------------------- */
+
+static void test_ng007(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "mgmt");
+        d->has_match = true;
+        d->match_macaddress = (char *) "52:54:00:12:34:56";
+        d->set_name = (char *) "mgmt0";
+        d->set_name_pos = P(7, 17);
+        dhcp4(d, true);
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_RENAMED);
+        assert_int_equal(f->res.findings[0].severity, RULE_SEVERITY_WARNING);
+        assert_int_equal(f->res.findings[0].line, 7);
+        assert_int_equal(f->res.n_errors, 0);
+}
+
+static void test_ng007_not_same_name(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "mgmt");
+        d->has_match = true;
+        d->match_macaddress = (char *) "52:54:00:12:34:56";
+        d->set_name = (char *) "gv";
+        d->set_name_pos = P(7, 17);
+        dhcp4(d, true);
+        run(f);
+        assert_clean(f);
+}
+
+/* ---- NG008 -------------------------------------------------------------------------------- */
+
+static void test_ng008_macaddress(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->macaddress = (char *) "52:54:00:aa:bb:cc";
+        d->macaddress_pos = P(8, 19);
+        run(f);
+        assert_only(f, RULE_DHCP_IDENTITY_CHANGES);
+        assert_int_equal(f->res.findings[0].line, 8);
+        assert_non_null(strstr(f->res.findings[0].hint, "52:54:00:12:34:56"));
+}
+
+static void test_ng008_identifier(void **state) {
+        fixture *f = *state;
+        np_netdef *o = def(f, true, "gv", NP_DEF_ETHERNET);
+        dhcp4(o, true);
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->dhcp_identifier = (char *) "mac";
+        d->dhcp_identifier_pos = P(9, 24);
+        run(f);
+        assert_only(f, RULE_DHCP_IDENTITY_CHANGES);
+        assert_int_equal(f->res.findings[0].line, 9);
+        assert_non_null(strstr(f->res.findings[0].message, "duid to mac"));
+}
+
+static void test_ng008_not_same_identity(void **state) {
+        fixture *f = *state;
+        np_netdef *o = def(f, true, "gv", NP_DEF_ETHERNET);
+        dhcp4(o, true);
+        o->dhcp_identifier = (char *) "mac";
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->dhcp_identifier = (char *) "mac";
+        d->dhcp_identifier_pos = P(9, 24);
+        d->macaddress = (char *) "52:54:00:12:34:56";
+        d->macaddress_pos = P(8, 19);
+        run(f);
+        assert_clean(f);
+}
+
+/* The bridge asks for the lease with its own MAC. */
+static void test_ng008_bridge_mac(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "gv");
+        dhcp4(br, true);
+        run(f);
+        assert_only(f, RULE_DHCP_IDENTITY_CHANGES);
+        assert_non_null(strstr(f->res.findings[0].hint, "macaddress"));
+}
+
+/* ---- resolution --------------------------------------------------------------------------- */
+
+static void test_resolve_mgmt(void **state) {
+        _cleanup_(live_state_freep) live_state *s = guest_on_dhcp();
+        _cleanup_(agent_config_freep) agent_config *cfg = agent_config_new(), *hint = agent_config_new();
+        _cleanup_free_ char *error = NULL;
+        const live_link *l = NULL;
+        mgmt_source src;
+
+        (void) state;
+        add_link(s, 3, "ens4", ARPHRD_ETHER, (const uint8_t[]) { 0x52, 0x54, 0, 0, 0, 4 });
+        add_addr(s, 3, AF_INET, "198.51.100.7", 24, false);
+
+        assert_int_equal(check_resolve_mgmt(s, "ens4", NULL, NULL, &l, &src, NULL), 0);
+        assert_string_equal(l->name, "ens4");
+        assert_int_equal(src, MGMT_SOURCE_OPTION);
+        assert_int_equal(check_resolve_mgmt(s, "52:54:00:00:00:04", NULL, NULL, &l, &src, NULL), 0);
+        assert_string_equal(l->name, "ens4");
+        assert_int_equal(check_resolve_mgmt(s, "nope0", NULL, NULL, &l, &src, &error), -ENODEV);
+        assert_non_null(strstr(error, "nope0"));
+
+        /* agent config beats the default route */
+        cfg->mgmt_name = strdup("ens4");
+        assert_int_equal(check_resolve_mgmt(s, NULL, cfg, NULL, &l, &src, NULL), 0);
+        assert_string_equal(l->name, "ens4");
+        assert_int_equal(src, MGMT_SOURCE_AGENT_CONFIG);
+        /* the option beats the agent config */
+        assert_int_equal(check_resolve_mgmt(s, "gv", cfg, NULL, &l, &src, NULL), 0);
+        assert_string_equal(l->name, "gv");
+
+        /* the hint, then the IPv4 default route */
+        hint->has_mgmt_mac = true;
+        memcpy(hint->mgmt_mac, (const uint8_t[]) { 0x52, 0x54, 0, 0, 0, 4 }, 6);
+        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, hint, &l, &src, NULL), 0);
+        assert_int_equal(src, MGMT_SOURCE_HOST_HINT);
+        assert_string_equal(l->name, "ens4");
+        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, NULL), 0);
+        assert_int_equal(src, MGMT_SOURCE_DEFAULT_ROUTE4);
+        assert_string_equal(l->name, "gv");
+}
+
+static void test_resolve_mgmt_fallbacks(void **state) {
+        _cleanup_(live_state_freep) live_state *s = live_state_new();
+        _cleanup_free_ char *error = NULL;
+        const live_link *l = NULL;
+        mgmt_source src;
+
+        (void) state;
+        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
+        add_addr(s, 1, AF_INET, "127.0.0.1", 8, false);
+        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, &error), -ENXIO);
+        add_link(s, 5, "ens5", ARPHRD_ETHER, NULL);
+        add_link(s, 4, "ens4", ARPHRD_ETHER, NULL);
+        add_addr(s, 5, AF_INET, "198.51.100.5", 24, false);
+        add_addr(s, 4, AF_INET6, "2001:db8::4", 64, false);
+        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, NULL), 0);
+        assert_int_equal(src, MGMT_SOURCE_GLOBAL_ADDRESS);
+        assert_string_equal(l->name, "ens4");
+        add_route(s, 5, AF_INET6, NULL, 0, "2001:db8::1", RTPROT_RA);
+        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, NULL), 0);
+        assert_int_equal(src, MGMT_SOURCE_DEFAULT_ROUTE6);
+        assert_string_equal(l->name, "ens5");
+}
+
+static void test_resolve_host(void **state) {
+        _cleanup_(live_state_freep) live_state *s = guest_on_dhcp();
+        _cleanup_(agent_config_freep) agent_config *cfg = agent_config_new(), *hint = agent_config_new();
+        const live_link *gv = live_state_link_by_name(s, "gv");
+        host_peer h;
+        char buf[128];
+
+        (void) state;
+        assert_int_equal(check_resolve_host(s, gv, NULL, NULL, &h), 0);
+        assert_int_equal(h.source, HOST_SOURCE_GATEWAY);
+        assert_int_equal(host_peer_to_string(&h, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "192.0.2.1");
+
+        hint->has_mgmt_host = true;
+        hint->mgmt_host_family = AF_INET;
+        inet_pton(AF_INET, "192.0.2.2", &hint->mgmt_host.in);
+        assert_int_equal(check_resolve_host(s, gv, cfg, hint, &h), 0);
+        assert_int_equal(h.source, HOST_SOURCE_HOST_HINT);
+
+        cfg->has_mgmt_host = true;
+        cfg->mgmt_host_family = AF_INET;
+        inet_pton(AF_INET, "203.0.113.1", &cfg->mgmt_host.in);
+        assert_int_equal(check_resolve_host(s, gv, cfg, hint, &h), 0);
+        assert_int_equal(h.source, HOST_SOURCE_AGENT_CONFIG);
+        assert_int_equal(host_peer_to_string(&h, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "203.0.113.1");
+}
+
+static void test_resolve_host_subnet(void **state) {
+        _cleanup_(live_state_freep) live_state *s = live_state_new();
+        host_peer h;
+        char buf[128];
+
+        (void) state;
+        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
+        assert_int_equal(check_resolve_host(s, live_state_link_by_name(s, "gv"), NULL, NULL, &h), -ENXIO);
+        add_addr(s, 2, AF_INET, "192.0.2.58", 24, true);
+        assert_int_equal(check_resolve_host(s, live_state_link_by_name(s, "gv"), NULL, NULL, &h), 0);
+        assert_int_equal(h.source, HOST_SOURCE_SUBNET);
+        assert_int_equal(host_peer_to_string(&h, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "192.0.2.0/24 (on-link)");
+}
+
+/* With the host only known as "on-link in the current subnet", a static address in that
+ * subnet is fine and one outside is not. */
+static void test_subnet_host(void **state) {
+        fixture *f = *state;
+        f->host = (host_peer) { .source = HOST_SOURCE_SUBNET, .family = AF_INET, .addr = ip(AF_INET, "192.0.2.58"),
+                                .prefixlen = 24 };
+        np_netdef *d = eth(f, "gv");
+        address(d, "192.0.2.58/24");
+        run(f);
+        assert_clean(f);
+        d->addresses[0].addr.in.s_addr = htonl(0xc6336407); /* 198.51.100.7 */
+        d->addresses[0].text = (char *) "198.51.100.7/24";
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNADDRESSED);
+}
+
+#define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                T(test_safe_keep_dhcp_and_extra_interface, setup_dhcp),
+                T(test_safe_static_current_address, setup_dhcp),
+                T(test_ng001, setup_dhcp),
+                T(test_ng001_points_at_changed_match, setup_dhcp),
+                T(test_ng001_not_when_matched_by_mac, setup_dhcp),
+                T(test_ng002_brief_failure, setup_dhcp),
+                T(test_ng002_dhcp_off, setup_dhcp),
+                T(test_ng002_dhcp_without_lease, setup_static),
+                T(test_ng002_not_with_static_plus_dhcp, setup_static),
+                T(test_ng002_wrong_family, setup_dhcp),
+                T(test_ng003, setup_dhcp),
+                T(test_ng003_not_with_current_address, setup_dhcp),
+                T(test_ng004, setup_dhcp),
+                T(test_ng004_not_manual, setup_dhcp),
+                T(test_ng005, setup_dhcp),
+                T(test_ng005_not_when_bridge_has_dhcp, setup_dhcp),
+                T(test_ng006, setup_static),
+                T(test_ng006_not_with_route, setup_static),
+                T(test_ng006_route_via_offlink_gateway, setup_static),
+                T(test_ng007, setup_dhcp),
+                T(test_ng007_not_same_name, setup_dhcp),
+                T(test_ng008_macaddress, setup_dhcp),
+                T(test_ng008_identifier, setup_dhcp),
+                T(test_ng008_not_same_identity, setup_dhcp),
+                T(test_ng008_bridge_mac, setup_dhcp),
+                T(test_subnet_host, setup_dhcp),
+                cmocka_unit_test(test_resolve_mgmt),
+                cmocka_unit_test(test_resolve_mgmt_fallbacks),
+                cmocka_unit_test(test_resolve_host),
+                cmocka_unit_test(test_resolve_host_subnet),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <net/if_arp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/live.h"
+
+static live_in_addr ip(int family, const char *s) {
+        live_in_addr a = {};
+        assert_int_equal(inet_pton(family, s, &a), 1);
+        return a;
+}
+
+static void test_prefix_contains(void **state) {
+        live_in_addr net = ip(AF_INET, "192.0.2.58"), a = ip(AF_INET, "192.0.2.1"), b = ip(AF_INET, "198.51.100.1");
+
+        (void) state;
+        assert_true(live_prefix_contains(AF_INET, &net, 24, &a));
+        assert_false(live_prefix_contains(AF_INET, &net, 24, &b));
+        assert_true(live_prefix_contains(AF_INET, &net, 0, &b));
+        assert_false(live_prefix_contains(AF_INET, &net, 32, &a));
+        assert_false(live_prefix_contains(AF_INET, &net, 33, &net));
+        /* 192.0.2.58/26 is 192.0.2.0-63; .1 in, .64 out */
+        live_in_addr c = ip(AF_INET, "192.0.2.64");
+        assert_true(live_prefix_contains(AF_INET, &net, 26, &a));
+        assert_false(live_prefix_contains(AF_INET, &net, 26, &c));
+
+        live_in_addr n6 = ip(AF_INET6, "2001:db8:1::5"), x6 = ip(AF_INET6, "2001:db8:1::1"),
+                     y6 = ip(AF_INET6, "2001:db8:2::1");
+        assert_true(live_prefix_contains(AF_INET6, &n6, 64, &x6));
+        assert_false(live_prefix_contains(AF_INET6, &n6, 64, &y6));
+        assert_true(live_prefix_contains(AF_INET6, &n6, 46, &y6));
+        assert_false(live_prefix_contains(AF_INET6, &n6, 47, &y6));
+}
+
+static void test_lookup(void **state) {
+        _cleanup_(live_state_freep) live_state *s = live_state_new();
+        live_link a = { .ifindex = 3, .name = "eth1", .has_mac = true, .mac = { 2, 0, 0, 0, 0, 1 } };
+        live_link b = { .ifindex = 2, .name = "eth0", .has_mac = true, .mac = { 2, 0, 0, 0, 0, 9 },
+                        .has_perm_mac = true, .perm_mac = { 2, 0, 0, 0, 0, 1 } };
+        static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 }, m9[6] = { 2, 0, 0, 0, 0, 9 }, m7[6] = { 7 };
+
+        (void) state;
+        assert_int_equal(live_state_add_link(s, &a), 0);
+        assert_int_equal(live_state_add_link(s, &b), 0);
+        assert_string_equal(live_state_link_by_name(s, "eth1")->name, "eth1");
+        assert_null(live_state_link_by_name(s, "eth2"));
+        assert_int_equal(live_state_link_by_index(s, 2)->ifindex, 2);
+        assert_null(live_state_link_by_index(s, 4));
+        /* the permanent MAC wins over another link's current MAC */
+        assert_string_equal(live_state_link_by_mac(s, m1)->name, "eth0");
+        assert_string_equal(live_state_link_by_mac(s, m9)->name, "eth0");
+        assert_null(live_state_link_by_mac(s, m7));
+}
+
+static void test_dynamic(void **state) {
+        live_address a = { .family = AF_INET, .flags = IFA_F_PERMANENT, .valid_lft = UINT32_MAX };
+        live_address b = { .family = AF_INET, .flags = 0, .valid_lft = 3600 };
+
+        (void) state;
+        assert_false(live_address_is_dynamic(&a));
+        assert_true(live_address_is_dynamic(&b));
+}
+
+/* Reading the live state works in any namespace and always shows the loopback link. */
+static void test_read(void **state) {
+        _cleanup_(live_state_freep) live_state *s = NULL;
+        const live_link *lo;
+
+        (void) state;
+        assert_int_equal(live_state_read(&s), 0);
+        lo = live_state_link_by_name(s, "lo");
+        assert_non_null(lo);
+        assert_int_equal(lo->arptype, ARPHRD_LOOPBACK);
+        assert_true(lo->ifindex > 0);
+        for (size_t i = 0; i < s->n_routes; i++)
+                assert_true(s->routes[i].family == AF_INET || s->routes[i].family == AF_INET6);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_prefix_contains),
+                cmocka_unit_test(test_lookup),
+                cmocka_unit_test(test_dynamic),
+                cmocka_unit_test(test_read),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
