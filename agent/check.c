@@ -258,6 +258,8 @@ typedef struct rule_ctx {
         int family;                     /* the host's family */
         const live_address *current;    /* current address of that family on the link */
         bool dhcp_evidence;             /* the link holds a dynamic address of that family now */
+        bool dhcp_on_disk;              /* the definition on disk for the link uses DHCP there */
+        bool dhcp_served;               /* either: the host side is taken to serve DHCP */
         char current_text[INET6_ADDRSTRLEN + 8];   /* "192.0.2.58/24" or "" */
         char subnet_text[INET6_ADDRSTRLEN + 32];   /* "192.0.2.0/24" or "" */
         char host_text[INET6_ADDRSTRLEN + 32];
@@ -374,16 +376,19 @@ static bool np_bool_false(const np_node *map, const char *key) {
         return false;
 }
 
+static bool dynamic_source(int family, const np_netdef *d) {
+        if (family == AF_INET)
+                return d->dhcp4;
+        /* SLAAC needs accept-ra (networkd's default) and a link-local address. */
+        return d->dhcp6 || (d->link_local_ipv6 && !(d->node && np_bool_false(d->node, "accept-ra")));
+}
+
 static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
         addressing a = {};
 
         a.disabled = d->activation_mode && strcmp(d->activation_mode, "off") == 0;
-        if (ctx->family == AF_INET)
-                a.dyn_source = d->dhcp4;
-        else
-                /* SLAAC needs accept-ra (networkd's default) and a link-local address. */
-                a.dyn_source = d->dhcp6 || (d->link_local_ipv6 && !(d->node && np_bool_false(d->node, "accept-ra")));
-        a.dyn_ok = a.dyn_source && ctx->dhcp_evidence;
+        a.dyn_source = dynamic_source(ctx->family, d);
+        a.dyn_ok = a.dyn_source && ctx->dhcp_served;
         a.linklocal_ok = host_is_linklocal(ctx) && d->link_local_ipv6;
 
         for (size_t i = 0; i < d->n_addresses; i++) {
@@ -405,7 +410,9 @@ static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
                 if (ctx->current && addr_equal(s->family, &addr, &ctx->current->addr))
                         a.keeps_current = true;
         }
-        a.ok = !a.disabled && (a.dyn_ok || a.first_reachable || a.linklocal_ok);
+        /* A link-local host reaches any link with IPv6, but the VM manager talks to a
+         * global address: link-local helps the way back (NG006), not NG002. */
+        a.ok = !a.disabled && (a.dyn_ok || a.first_reachable);
         return a;
 }
 
@@ -479,7 +486,7 @@ static void rule_unmatched(rule_ctx *ctx) {
                                 pos = now->has_match ? now->match_pos : now->pos;
                 }
         }
-        if (ctx->dhcp_evidence || !ctx->current_text[0])
+        if (ctx->dhcp_served || !ctx->current_text[0])
                 source_hint = ctx->family == AF_INET6 ? "dhcp6: true" : "dhcp4: true";
         else
                 source_hint = NULL;
@@ -518,7 +525,7 @@ static char *reach_text(const rule_ctx *ctx) {
 static char *unaddressed_hint(const rule_ctx *ctx, const char *link) {
         const char *key = dhcp_key(ctx->family);
 
-        if (ctx->dhcp_evidence)
+        if (ctx->dhcp_served)
                 return fmt("keep `%s: true` on %s and configure the extra interface instead, or use exactly the "
                            "current address: add %s to `addresses`",
                            key, link, ctx->current_text);
@@ -543,7 +550,7 @@ static void rule_unaddressed(rule_ctx *ctx, const np_netdef *d, const addressing
                 ctx->error = -ENOMEM;
                 return;
         }
-        if (a->dyn_source && !ctx->dhcp_evidence)
+        if (a->dyn_source && !ctx->dhcp_served)
                 extra = ctx->current_text[0] ? "; DHCP is on, but the link holds no lease now (its current address is "
                                                "static), so nothing shows the host side serves DHCP there"
                                              : "; DHCP is on, but the link holds no lease now, so nothing shows the "
@@ -584,7 +591,7 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
                         "the agent's report",
                         ctx->in->mgmt->name, ctx->current_text, to, ctx->subnet_text[0] ? " within " : "",
                         ctx->subnet_text),
-                    ctx->dhcp_evidence
+                    ctx->dhcp_served
                             ? fmt("use the current address %s instead of %s, or keep `%s: true`", ctx->current_text,
                                   a->first_reachable->text, dhcp_key(ctx->family))
                             : fmt("use the current address %s instead of %s", ctx->current_text,
@@ -613,17 +620,20 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
         if (a->linklocal_ok)
                 return true;
         if (a->dyn_ok) {
-                /* DHCP (or RA) brings back the subnet and routes it gives now. */
+                /* DHCP (or RA) brings back the subnet and routes the link has now: with a
+                 * lease they are what DHCP gave; without one, DHCP was already configured on
+                 * disk and the current state came from that configuration. */
                 for (size_t i = 0; i < live->n_addresses; i++) {
                         const live_address *l = &live->addresses[i];
                         if (l->ifindex == ctx->in->mgmt->ifindex && l->family == ctx->family &&
-                            live_address_is_dynamic(l) && live_prefix_contains(l->family, &l->addr, l->prefixlen, h))
+                            (live_address_is_dynamic(l) || !ctx->dhcp_evidence) &&
+                            live_prefix_contains(l->family, &l->addr, l->prefixlen, h))
                                 return true;
                 }
                 for (size_t i = 0; i < live->n_routes; i++) {
                         const live_route *r = &live->routes[i];
                         if (r->oif == ctx->in->mgmt->ifindex && r->family == ctx->family &&
-                            (r->protocol == RTPROT_DHCP || r->protocol == RTPROT_RA) &&
+                            (r->protocol == RTPROT_DHCP || r->protocol == RTPROT_RA || !ctx->dhcp_evidence) &&
                             live_prefix_contains(r->family, &r->dst, r->dst_len, h))
                                 return true;
                 }
@@ -749,7 +759,7 @@ static void rule_enslaved(rule_ctx *ctx, const np_netdef *def, const np_netdef *
                 add_finding(ctx, RULE_MANAGEMENT_ENSLAVED, member_pos, master->pos,
                             fmt("management link %s joins %s %s, which has no address the host can reach (%s)",
                                 ctx->in->mgmt->name, kind, master->id, reach),
-                            ctx->dhcp_evidence
+                            ctx->dhcp_served
                                     ? fmt("give %s `%s: true` (or the current address %s), or leave %s out of it "
                                           "and configure the extra interface instead",
                                           master->id, dhcp_key(ctx->family), ctx->current_text, def->id)
@@ -786,6 +796,11 @@ static void ctx_init(rule_ctx *ctx, const check_input *in, check_result *res) {
                     live_address_is_dynamic(l))
                         ctx->dhcp_evidence = true;
         }
+        /* Evidence that the host side serves DHCP in this family: a lease now, or the
+         * configuration on disk, which made the current state, already asks for it. */
+        const np_netdef *old = find_matching(in->old_defs, in->n_old_defs, in->mgmt);
+        ctx->dhcp_on_disk = old && dynamic_source(ctx->family, old);
+        ctx->dhcp_served = ctx->dhcp_evidence || ctx->dhcp_on_disk;
         if (ctx->current && live_addr_to_string(ctx->family, &ctx->current->addr, a, sizeof(a)) == 0) {
                 snprintf(ctx->current_text, sizeof(ctx->current_text), "%s/%u", a, ctx->current->prefixlen);
                 host_peer net = { .source = HOST_SOURCE_SUBNET, .family = ctx->family, .addr = ctx->current->addr,

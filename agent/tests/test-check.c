@@ -365,6 +365,19 @@ static void test_ng002_dhcp_without_lease(void **state) {
         assert_non_null(strstr(x->hint, "192.0.2.58/24"));
 }
 
+/* No lease, but DHCP was already configured on disk: the current state came from it. */
+static void test_ng002_not_dhcp_kept_from_disk(void **state) {
+        fixture *f = *state;
+        np_netdef *o = def(f, true, "gv", NP_DEF_ETHERNET);
+        dhcp4(o, true);
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        np_netdef *extra = eth(f, "ens4");
+        address(extra, "198.51.100.7/24");
+        run(f);
+        assert_clean(f);
+}
+
 static void test_ng002_not_with_static_plus_dhcp(void **state) {
         fixture *f = *state;
         np_netdef *d = eth(f, "gv");
@@ -727,6 +740,7 @@ int main(void) {
                 T(test_ng002_dhcp_off, setup_dhcp),
                 T(test_ng002_dhcp_without_lease, setup_static),
                 T(test_ng002_not_with_static_plus_dhcp, setup_static),
+                T(test_ng002_not_dhcp_kept_from_disk, setup_static),
                 T(test_ng002_wrong_family, setup_dhcp),
                 T(test_ng003, setup_dhcp),
                 T(test_ng003_not_with_current_address, setup_dhcp),
