@@ -476,8 +476,11 @@ static void rule_unmatched(rule_ctx *ctx) {
         char mac[18] = "";
         const char *source_hint;
 
-        if (m->has_mac)
-                mac_to_string(m->has_perm_mac ? m->perm_mac : m->mac, mac);
+        static const uint8_t zero[6];
+        if (m->has_perm_mac)
+                mac_to_string(m->perm_mac, mac);
+        else if (m->has_mac && memcmp(m->mac, zero, 6) != 0)
+                mac_to_string(m->mac, mac);
         if (old) {
                 /* The definition that used to apply: still there with another match? */
                 for (size_t i = 0; i < ctx->in->n_defs; i++) {

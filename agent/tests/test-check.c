@@ -219,7 +219,7 @@ static int teardown(void **state) {
         return 0;
 }
 
-static void run(fixture *f) {
+static void run_host(fixture *f, const host_peer *host) {
         check_input in = {
                 .defs = f->defp,
                 .n_defs = f->n,
@@ -227,12 +227,16 @@ static void run(fixture *f) {
                 .n_old_defs = f->n_old,
                 .live = f->live,
                 .mgmt = live_state_link_by_name(f->live, "gv"),
-                .host = &f->host,
+                .host = host,
                 .fallback_file = FILE_NAME,
         };
         assert_non_null(in.mgmt);
         check_result_clear(&f->res);
         assert_int_equal(check_run(&in, &f->res), 0);
+}
+
+static void run(fixture *f) {
+        run_host(f, &f->host);
 }
 
 static const check_finding *find(const fixture *f, rule_id r) {
@@ -322,6 +326,20 @@ static void test_ng001_not_when_matched_by_mac(void **state) {
         run(f);
         assert_clean(f);
         assert_string_equal(f->res.mgmt_definition, "mgmt");
+}
+
+/* Without a known host only the rules that need none run, and the result says so. */
+static void test_host_unknown(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "ens4");
+        dhcp4(d, true);
+        run_host(f, NULL);
+        assert_only(f, RULE_MANAGEMENT_UNMATCHED);
+        np_netdef *g = eth(f, "gv");
+        address(g, "198.51.100.7/24");
+        run_host(f, NULL);
+        assert_clean(f);
+        assert_true(f->res.incomplete);
 }
 
 /* ---- NG002 -------------------------------------------------------------------------------- */
@@ -736,6 +754,7 @@ int main(void) {
                 T(test_ng001, setup_dhcp),
                 T(test_ng001_points_at_changed_match, setup_dhcp),
                 T(test_ng001_not_when_matched_by_mac, setup_dhcp),
+                T(test_host_unknown, setup_dhcp),
                 T(test_ng002_brief_failure, setup_dhcp),
                 T(test_ng002_dhcp_off, setup_dhcp),
                 T(test_ng002_dhcp_without_lease, setup_static),
