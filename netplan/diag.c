@@ -69,7 +69,9 @@ char *np_diag_format(const np_diag *d) {
         if (!f)
                 return NULL;
 
-        if (d->pos.line > 0) {
+        if (d->raw)
+                fprintf(f, "%s\n", d->message);
+        else if (d->pos.line > 0) {
                 fprintf(f, "%s:%u:%u: ", d->pos.file ?: "", d->pos.line, d->pos.column);
                 switch (d->kind) {
                 case NP_DIAG_YAML:
@@ -95,6 +97,8 @@ char *np_diag_format(const np_diag *d) {
                 fprintf(f, "%s: Error in network definition: %s\n", d->pos.file, d->message);
         else if (d->pos.file)
                 fprintf(f, "%s: %s\n", d->pos.file, d->message);
+        else if (d->kind == NP_DIAG_DEFINITION)
+                fprintf(f, "Error in network definition: %s\n", d->message);
         else
                 fprintf(f, "%s\n", d->message);
 

@@ -49,6 +49,8 @@ typedef struct np_diag {
         char *message;          /* netplan's wording where netplan has one, without the prefix */
         char *source_line;      /* the offending line of the file, or NULL */
         char *newer_version;    /* NP_DIAG_NEWER_NETPLAN: first netplan version that knows it */
+        bool raw;               /* netplan prints message alone, with no file or prefix
+                                 * (its late checks: "ERROR: eth0: ...", "vrf0: ...") */
         char *file;             /* owned copy of pos.file (pos.file points here), so a
                                  * diagnostic outlives a config that failed to load */
 } np_diag;

@@ -37,9 +37,12 @@ struct ctx {
         np_sdef *cur;                   /* definition being parsed */
         const np_node *cur_node;
         int cur_backend;                /* per-section renderer, NP_BACKEND_NONE if unset */
-        char **file_ids;                /* ids defined anywhere in this file */
-        const np_node *missing;         /* first reference to an undefined id */
-        char *missing_owner;
+        /* references to ids not defined (yet), as netplan's missing_id table: one entry
+         * per id, remembering the last referencing node and its definition */
+        char **missing_ids, **missing_owners;
+        const np_node **missing_nodes;
+        size_t n_missing;
+        unsigned found;                 /* missing ids defined later in this pass */
         unsigned route_family;
         bool has_from, has_to, has_via;
         const char *route_type, *route_scope;
@@ -96,6 +99,8 @@ static void sdef_free(np_sdef *d) {
         free(d->vrf);
         free(d->peer);
         free(d->primary);
+        free(d->gateway4);
+        free(d->gateway6);
         np_node_free(d->merged);
         np_strv_free(d->ssids);
         np_strv_free(d->path_cost);
@@ -371,10 +376,39 @@ static int h_map(ctx *c, const np_node *n, const void *data) {
 /* ---- references ---- */
 
 static int note_missing(ctx *c, const np_node *n) {
-        if (c->missing)
-                return 0;
-        c->missing = n;
-        return set_str(&c->missing_owner, c->cur->id);
+        for (size_t i = 0; i < c->n_missing; i++)
+                if (strcmp(c->missing_ids[i], S(n)) == 0) {
+                        c->missing_nodes[i] = n;
+                        return set_str(&c->missing_owners[i], c->cur->id);
+                }
+        const np_node **nn = reallocarray(c->missing_nodes, c->n_missing + 1, sizeof(np_node *));
+        if (!nn)
+                return -ENOMEM;
+        c->missing_nodes = nn;
+        if (np_strv_push(&c->missing_ids, S(n)) < 0)
+                return -ENOMEM;
+        if (np_strv_push(&c->missing_owners, c->cur->id) < 0)
+                return -ENOMEM;
+        c->missing_nodes[c->n_missing++] = n;
+        return 0;
+}
+
+static void found_id(ctx *c, const char *id) {
+        for (size_t i = 0; i < c->n_missing; i++)
+                if (strcmp(c->missing_ids[i], id) == 0) {
+                        free(c->missing_ids[i]);
+                        free(c->missing_owners[i]);
+                        for (size_t j = i; j + 1 < c->n_missing; j++) {
+                                c->missing_ids[j] = c->missing_ids[j + 1];
+                                c->missing_owners[j] = c->missing_owners[j + 1];
+                                c->missing_nodes[j] = c->missing_nodes[j + 1];
+                        }
+                        c->n_missing--;
+                        c->missing_ids[c->n_missing] = NULL;
+                        c->missing_owners[c->n_missing] = NULL;
+                        c->found++;
+                        return;
+                }
 }
 
 /* ---- match, auth ---- */
@@ -607,18 +641,29 @@ static int h_addresses(ctx *c, const np_node *n, const void *data) {
         return check_addresses(c, n, true);
 }
 
+/* netplan < 1.1 keeps the first gateway and asserts that a redefinition repeats it: a
+ * different value aborts the generator (SIGABRT), so nothing is rendered at all. */
+static int gateway(ctx *c, const np_node *n, char **seen, int line, const char *fn, const char *field) {
+        c->s->warn_gateway = true;
+        if (*seen && strcmp(*seen, S(n)) != 0 && c->s->target < V(1, 1)) {
+                int r = err(c, n, "ERROR:../src/parse.c:%d:%s: assertion failed (scalar(node) == npp->current.netdef->%s): (\"%s\" == \"%s\")",
+                            line, fn, field, S(n), *seen);
+                c->diags->items[c->diags->n - 1].raw = true;
+                return r;
+        }
+        return *seen ? 0 : set_str(seen, S(n));
+}
+
 static int h_gateway4(ctx *c, const np_node *n, const void *data) {
         if (!is_ip4(S(n)))
                 return err(c, n, "invalid IPv4 address '%s'", S(n));
-        c->s->warn_gateway = true;
-        return 0;
+        return gateway(c, n, &c->cur->gateway4, 1280, "handle_gateway4", "gateway4");
 }
 
 static int h_gateway6(ctx *c, const np_node *n, const void *data) {
         if (!is_ip6(S(n)))
                 return err(c, n, "invalid IPv6 address '%s'", S(n));
-        c->s->warn_gateway = true;
-        return 0;
+        return gateway(c, n, &c->cur->gateway6, 1292, "handle_gateway6", "gateway6");
 }
 
 static int h_ns_addresses(ctx *c, const np_node *n, const void *data) {
@@ -955,6 +1000,9 @@ static bool ovs_target_ok(bool host_first, const char *s) {
                 if (!end)
                         return false;
                 *end = '\0';
+                char *scope = strchr(host + 1, '%');
+                if (scope)
+                        *scope = '\0';
                 if (!is_ip6(host + 1))
                         return false;
                 port = end[1] == ':' ? end + 2 : (end[1] ? (char *) "x" : NULL);
@@ -1071,11 +1119,8 @@ static int h_arp_ip_targets(ctx *c, const np_node *n, const void *data) {
 
 static int h_bond_primary(ctx *c, const np_node *n, const void *data) {
         np_sdef *comp = np_state_find(c->s, S(n));
-        if (!comp) {
-                if (!np_strv_contains(c->file_ids, S(n)))
-                        return note_missing(c, n);
-                return 0;
-        }
+        if (!comp)
+                return note_missing(c, n);
         if (c->cur->primary && strcmp(c->cur->primary, S(n)) != 0)
                 return err(c, n, "%s: bond already has a primary member: %s", c->cur->id, c->cur->primary);
         return set_str(&c->cur->primary, S(n));
@@ -1117,11 +1162,9 @@ static int port_map(ctx *c, const np_node *n, bool prio) {
                         return err(c, v, "expected scalar");
                 np_sdef *comp = np_state_find(c->s, S(k));
                 if (!comp) {
-                        if (!np_strv_contains(c->file_ids, S(k))) {
-                                int r = note_missing(c, k);
-                                if (r < 0)
-                                        return r;
-                        }
+                        int r = note_missing(c, k);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 char ***seen = prio ? &comp->port_prio : &comp->path_cost;
@@ -1204,13 +1247,9 @@ static int h_interfaces(ctx *c, const np_node *n, const void *data) {
                         return err(c, e, "expected scalar");
                 np_sdef *comp = np_state_find(c->s, S(e));
                 if (!comp) {
-                        if (!np_strv_contains(c->file_ids, S(e))) {
-                                int r = note_missing(c, e);
-                                if (r < 0)
-                                        return r;
-                        } else if (np_strv_push(&c->s->pending_members, S(e)) < 0 ||
-                                   np_strv_push(&c->s->pending_masters, c->cur->id) < 0)
-                                return -ENOMEM;
+                        int r = note_missing(c, e);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 int r = member_of(c, n, e, comp);
@@ -1222,11 +1261,9 @@ static int h_interfaces(ctx *c, const np_node *n, const void *data) {
 
 static int h_link_ref(ctx *c, const np_node *n, const void *data) {
         np_sdef *ref = np_state_find(c->s, S(n));
-        if (!ref) {
-                c->cur->link_missing = true;
+        if (!ref)
                 return note_missing(c, n);
-        }
-        c->cur->link_missing = false;
+        c->cur->link_ok = true;
         if (c->cur->type == NP_DEF_VLAN && ref->backend == NP_BACKEND_OVS)
                 c->cur->backend = NP_BACKEND_OVS;
         return 0;
@@ -1664,6 +1701,9 @@ static int validate_tunnel(ctx *c, const np_node *at, const np_node *m) {
                 unsigned long long v = strtoull(S(id), NULL, 10);
                 if (v < 1 || v > 16777215)
                         return err(c, at, "%s: VXLAN 'id' (VNI) must be in range [1..16777215]", d->id);
+                const np_node *loc = get(m, "local"), *rem = get(m, "remote");
+                if (loc && rem && ip_family(S(loc)) != ip_family(S(rem)))
+                        return err(c, at, "%s: 'local' and 'remote' must be of same IP family type", d->id);
                 const np_node *fl = get(m, "flow-label");
                 if (fl && strtoull(S(fl), NULL, 10) > 1048575)
                         return err(c, at, "%s: VXLAN 'flow-label' must be in range [0..1048575]", d->id);
@@ -1712,8 +1752,7 @@ static int validate_tunnel(ctx *c, const np_node *at, const np_node *m) {
                                 struct in_addr a;
                                 unsigned long long v;
                                 if (inet_pton(AF_INET, k, &a) <= 0 && !parse_guint(k, &v))
-                                        return err(c, key->type == NP_NODE_SCALAR ? key : get(key, names[i]),
-                                                   "invalid tunnel key '%s'", k);
+                                        return err(c, at, "invalid tunnel key '%s'", k);
                         }
                 }
         }
@@ -1724,16 +1763,17 @@ static int validate_netdef(ctx *c, const np_node *at) {
         np_sdef *d = c->cur;
         const np_node *m = d->merged;
 
-        if (d->link_missing)
-                return 0; /* reported as "interface not defined" */
+        /* netplan skips validation while ids are missing: a later pass completes it */
+        if (c->n_missing > 0)
+                return 0;
         if (d->backend == NP_BACKEND_OVS && access("/usr/bin/ovs-vsctl", F_OK) < 0)
-                return err(c, NULL, "%s: The 'ovs-vsctl' tool is required to setup OpenVSwitch interfaces.", d->id);
+                return err(c, at, "%s: The 'ovs-vsctl' tool is required to setup OpenVSwitch interfaces.", d->id);
         if (d->type == NP_DEF_WIFI && np_strv_length(d->ssids) == 0)
                 return err(c, at, "%s: No access points defined", d->id);
         if (get(m, "set-name") && !d->has_match)
                 return err(c, at, "%s: 'set-name:' requires 'match:' properties", d->id);
         if (d->type == NP_DEF_VLAN) {
-                if (!get(m, "link"))
+                if (!d->link_ok)
                         return err(c, at, "%s: missing 'link' property", d->id);
                 if (d->vlan_id < 0)
                         return err(c, at, "%s: missing 'id' property", d->id);
@@ -1783,6 +1823,7 @@ static int h_section(ctx *c, const np_node *n, const void *data) {
                 }
                 if (v->type != NP_NODE_MAPPING)
                         return type_error(c, v, NP_NODE_MAPPING);
+                found_id(c, S(k));
 
                 np_sdef *d = np_state_find(c->s, S(k));
                 if (d) {
@@ -1801,20 +1842,6 @@ static int h_section(ctx *c, const np_node *n, const void *data) {
                 r = process_mapping(c, v, def_table(type));
                 if (r < 0)
                         return r;
-                /* members listed before their definition in this file */
-                for (size_t j = 0; j < np_strv_length(c->s->pending_members); j++)
-                        if (strcmp(c->s->pending_members[j], d->id) == 0) {
-                                np_sdef *master = np_state_find(c->s, c->s->pending_masters[j]);
-                                if (!master)
-                                        continue;
-                                np_sdef *save = c->cur;
-                                c->cur = master;
-                                const np_node *ifs = get(master->merged, "interfaces");
-                                r = member_of(c, ifs ?: v, k, d);
-                                c->cur = save;
-                                if (r < 0)
-                                        return r;
-                        }
                 r = validate_netdef(c, v);
                 if (r < 0)
                         return r;
@@ -1849,6 +1876,7 @@ static int h_ovs_ports(ctx *c, const np_node *n, const void *data) {
                         const np_node *port = pair->values[j], *peer = pair->values[1 - j];
                         np_sdef *d = np_state_find(c->s, S(port));
                         if (!d) {
+                                found_id(c, S(port));
                                 d = state_add(c->s, S(port), NP_DEF_OVS_PORT, NP_BACKEND_OVS, c->s->cur_file);
                                 if (!d)
                                         return -ENOMEM;
@@ -1908,75 +1936,143 @@ static const kdef root_keys[] = {
         {}
 };
 
-static int collect_ids(ctx *c, const np_node *root) {
-        const np_node *net = get(root, "network");
-        if (!net || net->type != NP_NODE_MAPPING)
-                return 0;
-        for (size_t i = 0; i < net->n; i++) {
-                const np_node *sec = net->values[i];
-                const char *name = np_node_scalar(net->keys[i]);
-                if (!name || sec->type != NP_NODE_MAPPING)
-                        continue;
-                if (strcmp(name, "openvswitch") == 0) {
-                        const np_node *ports = get(sec, "ports");
-                        for (size_t j = 0; ports && ports->type == NP_NODE_SEQUENCE && j < ports->n; j++)
-                                for (size_t k = 0; ports->values[j]->type == NP_NODE_SEQUENCE && k < ports->values[j]->n; k++)
-                                        if (np_node_scalar(ports->values[j]->values[k]) &&
-                                            np_strv_push(&c->file_ids, S(ports->values[j]->values[k])) < 0)
-                                                return -ENOMEM;
-                        continue;
-                }
-                if (np_def_type_from_section(name) < 0)
-                        continue;
-                for (size_t j = 0; j < sec->n; j++)
-                        if (np_node_scalar(sec->keys[j]) && np_strv_push(&c->file_ids, S(sec->keys[j])) < 0)
-                                return -ENOMEM;
+static void ctx_done(ctx *c) {
+        np_strv_free(c->missing_ids);
+        np_strv_free(c->missing_owners);
+        free(c->missing_nodes);
+}
+
+static int copy_diags(np_diag_list *dst, const np_diag_list *src) {
+        for (size_t i = 0; i < src->n; i++) {
+                const np_diag *d = &src->items[i];
+                int r = np_diag_add(dst, d->severity, d->kind, d->pos, d->source_line, d->newer_version, "%s", d->message);
+                if (r < 0)
+                        return r;
+                dst->items[dst->n - 1].raw = d->raw;
         }
         return 0;
 }
 
+/* netplan's process_document: whole-document passes until every referenced id has been
+ * seen, so references may point forward within one file (not into later files). */
+#define NP_MAX_PASSES 16U
+
 int np_schema_check_file(np_state *s, const np_file *f, np_diag_list *diags) {
-        ctx c = { .s = s, .f = f, .diags = diags, .cur_backend = NP_BACKEND_NONE };
-        int r;
+        ctx c = { .s = s, .f = f, .cur_backend = NP_BACKEND_NONE };
+        np_diag_list pass = {};
+        int r = 0;
 
         if (!f->root)
                 return 0;
-        r = collect_ids(&c, f->root);
-        if (r >= 0) {
-                /* pass errors go to a scratch list: a missing reference seen first wins */
-                np_diag_list tmp = {};
-                c.diags = &tmp;
+        for (unsigned i = 0; i < NP_MAX_PASSES; i++) {
+                unsigned previously_found = c.found;
+                c.found = 0;
+                np_diag_list_clear(&pass);
+                c.diags = &pass;
+                c.cur = NULL;
                 r = process_mapping(&c, f->root, root_keys);
-                c.diags = diags;
-                if (c.missing && (r == 0 || r == -EINVAL)) {
-                        np_diag_list_clear(&tmp);
-                        r = err(&c, c.missing, "%s: interface '%s' is not defined", c.missing_owner, S(c.missing));
-                } else {
-                        for (size_t i = 0; i < tmp.n; i++) {
-                                np_diag *d = &tmp.items[i];
-                                int q = np_diag_add(diags, d->severity, d->kind, d->pos, d->source_line, d->newer_version,
-                                                    "%s", d->message);
-                                if (q < 0)
-                                        r = q;
-                        }
-                        np_diag_list_clear(&tmp);
-                }
+                if (r < 0 && r != -EINVAL)
+                        goto out;
+                if (c.n_missing > 0 && c.found == previously_found)
+                        break;
+                if (c.n_missing == 0 && c.found == 0)
+                        break;
         }
-        np_strv_free(c.file_ids);
-        free(c.missing_owner);
-        np_strv_free(s->pending_members);
-        np_strv_free(s->pending_masters);
-        s->pending_members = s->pending_masters = NULL;
+        /* an error seen in the last pass wins over ids still missing */
+        if (c.n_missing > 0 && pass.n_errors == 0) {
+                np_diag_list_clear(&pass);
+                c.diags = diags;
+                _cleanup_free_ char *src = np_file_line(f, c.missing_nodes[0]->pos.line);
+                int q = np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, c.missing_nodes[0]->pos, src, NULL,
+                                    "%s: interface '%s' is not defined", c.missing_owners[0], c.missing_ids[0]);
+                r = q < 0 ? q : -EINVAL;
+                goto out;
+        }
+        int q = copy_diags(diags, &pass);
+        if (q < 0)
+                r = q;
+out:
+        np_diag_list_clear(&pass);
+        ctx_done(&c);
         return r;
 }
 
-static int final_err(np_diag_list *diags, const char *fmt, ...) _printf_(2, 3);
-static int final_err(np_diag_list *diags, const char *fmt, ...) {
+static int final_errv(np_diag_list *diags, bool raw, const char *fmt, va_list ap) _printf_(3, 0);
+static int final_errv(np_diag_list *diags, bool raw, const char *fmt, va_list ap) {
+        int r = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, (np_pos) {}, NULL, NULL, fmt, ap);
+        if (r < 0)
+                return r;
+        diags->items[diags->n - 1].raw = raw;
+        return -EINVAL;
+}
+
+/* netplan's generators print these as they are */
+static int raw_err(np_diag_list *diags, const char *fmt, ...) _printf_(2, 3);
+static int raw_err(np_diag_list *diags, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        int r = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, (np_pos) {}, NULL, NULL, fmt, ap);
+        int r = final_errv(diags, true, fmt, ap);
         va_end(ap);
-        return r < 0 ? r : -EINVAL;
+        return r;
+}
+
+/* validate_backend_rules: "Error in network definition: MSG" without a position */
+static int def_err(np_diag_list *diags, const char *fmt, ...) _printf_(2, 3);
+static int def_err(np_diag_list *diags, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = final_errv(diags, false, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+static bool scalar_is(const np_node *n, const char *v) {
+        const char *s = np_node_scalar(n);
+        return s && strcmp(s, v) == 0;
+}
+
+static bool channel_ok(bool five, unsigned long ch) {
+        static const unsigned char ch5[] = { 7, 8, 9, 11, 12, 16, 32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56,
+                                             58, 60, 62, 64, 68, 96, 100, 102, 104, 106, 108, 110, 112, 114, 116, 118,
+                                             120, 122, 124, 126, 128, 132, 134, 136, 138, 140, 142, 144, 149, 151, 153,
+                                             155, 157, 159, 161, 165, 169, 173 };
+        if (!five)
+                return ch >= 1 && ch <= 14;
+        for (size_t i = 0; i < ELEMENTSOF(ch5); i++)
+                if (ch5[i] == ch)
+                        return true;
+        return false;
+}
+
+static int check_psk(np_diag_list *diags, const char *name, const np_node *auth, const char *password) {
+        const char *km = auth ? np_node_scalar(get(auth, "key-management")) : NULL;
+        const char *pw = password ?: (auth ? np_node_scalar(get(auth, "password")) : NULL);
+        if (!pw || (!password && (!km || strcmp(km, "psk") != 0)))
+                return 0;
+        size_t len = strlen(pw);
+        if (len == 64) {
+                for (size_t i = 0; i < len; i++)
+                        if (!isxdigit((unsigned char) pw[i]))
+                                return raw_err(diags, "ERROR: %s: PSK length of 64 is only supported for hex-digit representation", name);
+                return 0;
+        }
+        if (len < 8 || len > 63)
+                return raw_err(diags, "ERROR: %s: ASCII passphrase must be between 8 and 63 characters (inclusive)", name);
+        return 0;
+}
+
+static bool override_value(const np_node *ov, const char *key, bool is_bool, char *buf, size_t sz) {
+        const char *v = ov ? np_node_scalar(get(ov, key)) : NULL;
+        bool b;
+        if (is_bool) {
+                b = true;
+                if (v)
+                        np_parse_bool(v, &b);
+                snprintf(buf, sz, "%d", b);
+                return true;
+        }
+        snprintf(buf, sz, "%s", v ?: "");
+        return true;
 }
 
 int np_schema_check_final(np_state *s, np_diag_list *diags) {
@@ -1986,23 +2082,137 @@ int np_schema_check_final(np_state *s, np_diag_list *diags) {
                          : s->global_backend != NP_BACKEND_NONE ? s->global_backend : NP_BACKEND_NETWORKD;
                 const np_node *m = d->merged;
 
-                if (d->type == NP_DEF_OVS_PORT && !d->bond && !d->bridge)
-                        return final_err(diags, "%s: OpenVSwitch patch port needs to be assigned to a bridge/bond", d->id);
-                if (be == NP_BACKEND_NM) {
-                        const np_node *match = get(m, "match");
-                        if (match && get(match, "driver"))
-                                return final_err(diags, "ERROR: %s: NetworkManager definitions do not support matching by driver", d->id);
-                        const np_node *am = get(m, "activation-mode");
-                        if (am && np_node_scalar(am) && strcmp(S(am), "off") == 0)
-                                return final_err(diags, "ERROR: %s: NetworkManager definitions do not support activation-mode off", d->id);
-                        if (get(m, "ipv6-mtu"))
-                                return final_err(diags, "ERROR: %s: NetworkManager definitions do not support ipv6-mtu", d->id);
+                if (d->type == NP_DEF_OVS_PORT) {
+                        if (!d->bond && !d->bridge)
+                                return raw_err(diags, "%s: OpenVSwitch patch port needs to be assigned to a bridge/bond", d->id);
+                        continue;
+                }
+                /* validate_backend_rules */
+                if (d->type == NP_DEF_TUNNEL) {
+                        const char *mode = np_node_scalar(get(m, "mode"));
+                        if (be == NP_BACKEND_NETWORKD && mode && strcmp(mode, "isatap") == 0)
+                                return def_err(diags, "%s: ISATAP tunnel mode is not supported by networkd", d->id);
+                        if (be == NP_BACKEND_NM && mode && strcmp(mode, "wireguard") == 0) {
+                                const np_node *key = get(m, "key") ?: get(m, "keys");
+                                const char *priv = key && key->type == NP_NODE_MAPPING ? np_node_scalar(get(key, "private"))
+                                                                                        : np_node_scalar(key);
+                                if (priv && priv[0] == '/')
+                                        return raw_err(diags, "%s: private key needs to be base64 encoded when using the NM backend", d->id);
+                                const np_node *peers = get(m, "peers");
+                                for (size_t j = 0; peers && j < peers->n; j++) {
+                                        const np_node *keys = get(peers->values[j], "keys");
+                                        const char *shared = keys ? np_node_scalar(get(keys, "shared")) : NULL;
+                                        if (shared && shared[0] == '/')
+                                                return raw_err(diags, "%s: shared key needs to be base64 encoded when using the NM backend", d->id);
+                                }
+                        }
+                }
+                if (d->type == NP_DEF_VRF) {
+                        const char *t = np_node_scalar(get(m, "table"));
+                        unsigned long table = t ? strtoul(t, NULL, 10) : 0;
+                        const np_node *routes = get(m, "routes"), *rules = get(m, "routing-policy");
+                        for (size_t j = 0; routes && j < routes->n; j++) {
+                                const char *rt = np_node_scalar(get(routes->values[j], "table"));
+                                if (rt && strtoul(rt, NULL, 10) != table)
+                                        return raw_err(diags, "%s: VRF routes table mismatch (%lu != %lu)", d->id, table, strtoul(rt, NULL, 10));
+                        }
+                        for (size_t j = 0; rules && j < rules->n; j++) {
+                                const char *rt = np_node_scalar(get(rules->values[j], "table"));
+                                if (rt && strtoul(rt, NULL, 10) != table)
+                                        return raw_err(diags, "%s: VRF routing-policy table mismatch (%lu != %lu)", d->id, table, strtoul(rt, NULL, 10));
+                        }
+                }
+        }
+        /* what the generators refuse */
+        for (size_t i = 0; i < s->n_defs; i++) {
+                np_sdef *d = s->defs[i];
+                int be = d->backend != NP_BACKEND_NONE ? d->backend
+                         : s->global_backend != NP_BACKEND_NONE ? s->global_backend : NP_BACKEND_NETWORKD;
+                const np_node *m = d->merged;
+                if (d->type == NP_DEF_OVS_PORT)
+                        continue;
+                const np_node *aps = get(m, "access-points");
+                for (size_t j = 0; aps && aps->type == NP_NODE_MAPPING && j < aps->n; j++) {
+                        const np_node *ap = aps->values[j];
+                        const char *ssid = np_node_scalar(aps->keys[j]);
+                        const char *band = np_node_scalar(get(ap, "band")), *ch = np_node_scalar(get(ap, "channel"));
+                        if (band && ch) {
+                                bool five = band[0] == '5';
+                                unsigned long c = strtoul(ch, NULL, 10);
+                                if (!channel_ok(five, c))
+                                        return raw_err(diags, "ERROR: invalid %s WiFi channel: %lu", five ? "5GHz" : "2.4GHz", c);
+                        }
+                        if (be == NP_BACKEND_NETWORKD && scalar_is(get(ap, "mode"), "ap"))
+                                return raw_err(diags, "ERROR: %s: %s: networkd does not support this wifi mode", d->id, ssid);
+                        int r = check_psk(diags, ssid, get(ap, "auth"), np_node_scalar(get(ap, "password")));
+                        if (r < 0)
+                                return r;
+                }
+                if (d->type == NP_DEF_VRF && get(m, "routes") && !get(m, "routing-policy") && s->target < V(0, 107))
+                        /* LP: #2016427, the generator dereferences the missing policy list */
+                        return raw_err(diags, "%s: netplan 0.106 crashes (SIGSEGV, LP: #2016427) on a VRF with routes but no routing-policy", d->id);
+                if (d->type != NP_DEF_WIFI) {
+                        int r = check_psk(diags, d->id, get(m, "auth"), NULL);
+                        if (r < 0)
+                                return r;
                 }
                 if (be == NP_BACKEND_NETWORKD) {
                         if (d->type == NP_DEF_MODEM)
-                                return final_err(diags, "ERROR: %s: networkd backend does not support GSM/CDMA modem configuration", d->id);
+                                return raw_err(diags, "ERROR: %s: networkd backend does not support GSM/CDMA modem configuration", d->id);
                         if (d->type == NP_DEF_WIFI && d->has_match)
-                                return final_err(diags, "ERROR: %s: networkd backend does not support wifi with match:, only by interface name", d->id);
+                                return raw_err(diags, "ERROR: %s: networkd backend does not support wifi with match:, only by interface name", d->id);
+                        const np_node *wow = get(m, "wakeonwlan");
+                        for (size_t j = 0; wow && j < wow->n; j++)
+                                if (np_node_scalar(wow->values[j]) && strcasecmp(wow->values[j]->scalar, "tcp") == 0)
+                                        return raw_err(diags, "ERROR: unsupported wowlan_triggers mask: 0x%x", 1U << 8);
+                        if (scalar_is(get(m, "ipv6-address-generation"), "stable-privacy"))
+                                return raw_err(diags, "ERROR: %s: ipv6-address-generation mode is not supported by networkd", d->id);
+                        bool d4 = false, d6 = false;
+                        if (np_node_scalar(get(m, "dhcp4")))
+                                np_parse_bool(S(get(m, "dhcp4")), &d4);
+                        if (np_node_scalar(get(m, "dhcp6")))
+                                np_parse_bool(S(get(m, "dhcp6")), &d6);
+                        if (d4 && d6) {
+                                static const struct { const char *key; bool b; } ov[] = {
+                                        { "use-dns", true }, { "use-ntp", true }, { "send-hostname", true },
+                                        { "use-hostname", true }, { "use-mtu", true }, { "use-routes", true },
+                                        { "use-domains", false }, { "hostname", false }, { "route-metric", false },
+                                };
+                                const np_node *o4 = get(m, "dhcp4-overrides"), *o6 = get(m, "dhcp6-overrides");
+                                for (size_t j = 0; j < ELEMENTSOF(ov); j++) {
+                                        char a[256], b[256];
+                                        override_value(o4, ov[j].key, ov[j].b, a, sizeof a);
+                                        override_value(o6, ov[j].key, ov[j].b, b, sizeof b);
+                                        if (strcmp(a, b) != 0)
+                                                return raw_err(diags, "ERROR: %s: networkd requires that %s has the same value in both dhcp4_overrides and dhcp6_overrides",
+                                                               d->id, ov[j].key);
+                                }
+                        }
+                }
+                if (be == NP_BACKEND_NM) {
+                        const np_node *match = get(m, "match");
+                        if (match && get(match, "driver") && !get(m, "set-name"))
+                                return raw_err(diags, "ERROR: %s: NetworkManager definitions do not support matching by driver", d->id);
+                        if (scalar_is(get(m, "activation-mode"), "off"))
+                                return raw_err(diags, "ERROR: %s: NetworkManager definitions do not support activation-mode off", d->id);
+                        if (get(m, "ipv6-mtu"))
+                                return raw_err(diags, "ERROR: %s: NetworkManager definitions do not support ipv6-mtu", d->id);
+                        const np_node *addrs = get(m, "addresses");
+                        for (size_t j = 0; addrs && j < addrs->n; j++)
+                                if (addrs->values[j]->type == NP_NODE_MAPPING)
+                                        return raw_err(diags, "ERROR: %s: NetworkManager does not support address options", d->id);
+                        const np_node *routes = get(m, "routes");
+                        for (size_t j = 0; routes && j < routes->n; j++) {
+                                const char *t = np_node_scalar(get(routes->values[j], "type"));
+                                if (t && strcasecmp(t, "unicast") != 0)
+                                        return raw_err(diags, "ERROR: %s: NetworkManager only supports unicast routes", d->id);
+                        }
+                }
+                const np_node *ovs = get(m, "openvswitch");
+                if (ovs && be != NP_BACKEND_OVS && (get(ovs, "external-ids") || get(ovs, "other-config"))) {
+                        np_sdef *master = d->bond ? np_state_find(s, d->bond) : d->bridge ? np_state_find(s, d->bridge) : NULL;
+                        if (!master || master->backend != NP_BACKEND_OVS)
+                                return raw_err(diags, "%s: Interface needs to be assigned to an OVS bridge/bond to carry external-ids/other-config", d->id);
                 }
         }
         return 0;

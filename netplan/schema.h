@@ -19,8 +19,8 @@ typedef struct np_sdef {
         unsigned file;          /* index of the first file that defined it */
         np_pos key_pos;
         np_node *merged;        /* the definition merged over all files so far */
-        char *bond, *bridge, *vrf, *peer, *primary;
-        bool has_match, has_addrgen, has_addrtok, link_missing;
+        char *bond, *bridge, *vrf, *peer, *primary, *gateway4, *gateway6;
+        bool has_match, has_addrgen, has_addrtok, link_ok;
         long long vlan_id;
         char **ssids;
         char **path_cost, **port_prio;
@@ -32,7 +32,6 @@ struct np_state {
         int global_backend;
         np_sdef **defs;
         size_t n_defs;
-        char **pending_members, **pending_masters;
         bool warn_gateway;
         bool ovs_has_ssl, ovs_needs_ssl;
 };

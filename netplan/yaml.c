@@ -84,7 +84,7 @@ static int parser_error(const yaml_parser_t *p, const np_file *f, np_diag_list *
 
         if (c == '\t')
                 msg = "tabs are not allowed for indent";
-        else if ((c == ' ' || c == '\0') && !p->token_available)
+        else if ((c == ' ' || c == '\n' || c == '\0') && !p->token_available)
                 msg = "aliases are not supported";
         else if (p->state == YAML_PARSE_BLOCK_MAPPING_KEY_STATE)
                 msg = "inconsistent indentation";
