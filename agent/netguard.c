@@ -128,6 +128,9 @@ static void report_netplan_diag(report *rep, const np_diag *d) {
         } else
                 fprintf(stderr, "%s:%u:%u: %s\n", d->pos.file ? d->pos.file : "-", d->pos.line, d->pos.column,
                         d->message ? d->message : "?");
+        if (d->kind == NP_DIAG_NEWER_NETPLAN && d->newer_version)
+                fprintf(stderr, "    hint: this needs netplan %s or newer; the netplan targeted here rejects it%s\n",
+                        d->newer_version, " (--netplan-version overrides the installed version)");
         if (!rep->json)
                 return;
         json_object *o = json_object_new_object();
