@@ -31,13 +31,15 @@ echo "# after the netplan change:"
 check "networkd moved the guest to $STATIC" sh -c "'$lab' guest-addr '$labdir' | grep -qx '$STATIC'"
 check "the old address $old is gone from the guest" sh -c "! '$lab' guest-addr '$labdir' | grep -qx '$old'"
 
-wait "$naive_pid" || true
+naive_rc=0
+wait "$naive_pid" || naive_rc=$?
 sed 's/^/#   /' "$out"
 check "the naive host lost its session" grep -q "SSH session to $old disconnected" "$out"
 check "every reconnect went to the cached $old and failed" sh -c \
         "[ \$(grep -c 'attempt [0-9]*: ssh root@$old: failed' '$out') = $((ATTEMPTS - 1)) ]"
 check "the naive host never tried $STATIC" sh -c "! grep -q '$STATIC' '$out'"
 check "the naive host stopped after $ATTEMPTS attempts (bounded)" grep -q "stopped after $ATTEMPTS attempts" "$out"
+check "the naive host exited cleanly (status $naive_rc)" test "$naive_rc" = 0
 echo "# lease file: $(cat "$LEASES")"
 check "the lease file still names $old" grep -q " $old " "$LEASES"
 check "the lease file does not know $STATIC" sh -c "! grep -q ' $STATIC ' '$LEASES'"
