@@ -7,6 +7,7 @@
 
 struct ProtoReader {
         size_t start, end;      /* unconsumed bytes are buf[start..end) */
+        size_t need;            /* bytes from start needed before looking again */
         bool eof;
         ProtoFrame frame;
         ProtoReaderStats stats;
@@ -21,7 +22,7 @@ int proto_reader_new(ProtoReader **ret) {
         r = malloc(sizeof(ProtoReader));
         if (!r)
                 return -ENOMEM;
-        r->start = r->end = 0;
+        r->start = r->end = r->need = 0;
         r->eof = false;
         r->frame = (ProtoFrame) {};
         r->stats = (ProtoReaderStats) {};
@@ -85,6 +86,7 @@ static size_t find_magic(const uint8_t *p, size_t n) {
 static int drop(ProtoReader *r, int error) {
         /* Step over one byte only: a valid frame may start inside the dropped candidate. */
         r->start++;
+        r->need = 0;
         r->stats.skipped++;
         r->stats.errors[error]++;
         return error;
@@ -100,6 +102,12 @@ int proto_reader_next(ProtoReader *r, const ProtoFrame **ret) {
 
         p = r->buf + r->start;
         avail = r->end - r->start;
+        if (avail < r->need && !r->eof) {
+                /* Still waiting for the rest of a candidate: do not rescan it byte by byte. */
+                *ret = NULL;
+                return 0;
+        }
+        r->need = 0;
         off = find_magic(p, avail);
         r->start += off;
         r->stats.skipped += off;
@@ -110,6 +118,7 @@ int proto_reader_next(ProtoReader *r, const ProtoFrame **ret) {
                 if (r->eof && avail > 0)
                         return drop(r, PROTO_E_TRUNCATED);
                 compact(r);
+                r->need = PROTO_HEADER_SIZE;
                 *ret = NULL;
                 return 0;
         }
@@ -121,6 +130,7 @@ int proto_reader_next(ProtoReader *r, const ProtoFrame **ret) {
                 if (r->eof)
                         return drop(r, PROTO_E_TRUNCATED);
                 compact(r);
+                r->need = frame_size;
                 *ret = NULL;
                 return 0;
         }
@@ -143,7 +153,7 @@ void proto_reader_reset(ProtoReader *r) {
         if (!r)
                 return;
         r->stats.skipped += r->end - r->start;
-        r->start = r->end = 0;
+        r->start = r->end = r->need = 0;
         r->eof = false;
 }
 
