@@ -222,6 +222,48 @@ static void test_backpressure(void) {
         CHECK(total < 4096 * sizeof chunk);
 }
 
+/* CPU time vserial has used, in clock ticks (utime + stime from /proc). */
+static long vserial_ticks(void) {
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) vserial_pid);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f || !fgets(buf, sizeof buf, f))
+                return -1;
+        const char *p = strrchr(buf, ')');
+        long utime, stime;
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime) != 2)
+                return -1;
+        return utime + stime;
+}
+
+/* A port whose HUP is level-triggered is the busy-loop trap of virtio-serial.md: vserial
+ * must sleep while a guest holds a hung-up file, with and without a host. The bound is
+ * on CPU ticks used (a spinning loop burns every tick of the window), not on time. */
+static void test_no_spin(void) {
+        long hz = sysconf(_SC_CLK_TCK);
+        _cleanup_close_ int g = port_open();
+        CHECK(g >= 0);
+        CHECK(wait_events(g, POLLIN, EVENT_WAIT_MS) & POLLHUP);
+
+        long t0 = vserial_ticks();
+        usleep(500000);                                 /* no host, guest holds a hung file */
+        long t1 = vserial_ticks();
+        _cleanup_close_ int h = host_connect();
+        CHECK(h >= 0);
+        usleep(500000);                                 /* host there, same hung file */
+        long t2 = vserial_ticks();
+        close(g);
+        g = -EBADF;
+        usleep(500000);                                 /* host there, nobody has the port open */
+        long t3 = vserial_ticks();
+        printf("# vserial used %ld, %ld and %ld ticks (of %ld per second) in three idle states\n",
+               t1 - t0, t2 - t1, t3 - t2, hz);
+        CHECK(t0 >= 0 && t1 >= 0 && t2 >= 0 && t3 >= 0);
+        CHECK(t1 - t0 < hz / 10);
+        CHECK(t2 - t1 < hz / 10);
+        CHECK(t3 - t2 < hz / 10);
+}
+
 static void cleanup(void) {
         if (vserial_pid > 0) {
                 kill(vserial_pid, SIGTERM);
@@ -271,6 +313,7 @@ int main(int argc, char *argv[]) {
                 { "second host client waits for the first", test_second_host_waits },
                 { "stale host bytes reach the next guest open", test_stale_host_bytes },
                 { "backpressure: bounded, then EAGAIN", test_backpressure },
+                { "no busy loop: hung-up port, with or without host, or closed", test_no_spin },
         };
         for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
                 int before = failures;
