@@ -388,7 +388,9 @@ static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
 
         a.disabled = d->activation_mode && strcmp(d->activation_mode, "off") == 0;
         a.dyn_source = dynamic_source(ctx->family, d);
-        a.dyn_ok = a.dyn_source && ctx->dhcp_served;
+        /* DHCP on is an address source (NG002 is about its absence); whether the host
+         * side serves it is only known from evidence, and its absence is a warning (NG003). */
+        a.dyn_ok = a.dyn_source;
         a.linklocal_ok = host_is_linklocal(ctx) && d->link_local_ipv6;
 
         for (size_t i = 0; i < d->n_addresses; i++) {
@@ -544,7 +546,6 @@ static void rule_unaddressed(rule_ctx *ctx, const np_netdef *d, const addressing
         const char *link = ctx->in->mgmt->name;
         _cleanup_free_ char *reach = NULL;
         np_pos dhcp_pos = ctx->family == AF_INET ? d->dhcp4_pos : d->dhcp6_pos;
-        const char *extra = "";
 
         if (a->ok || a->disabled)
                 return;
@@ -553,24 +554,10 @@ static void rule_unaddressed(rule_ctx *ctx, const np_netdef *d, const addressing
                 ctx->error = -ENOMEM;
                 return;
         }
-        if (a->dyn_source && !ctx->dhcp_served)
-                extra = ctx->current_text[0] ? "; DHCP is on, but the link holds no lease now (its current address is "
-                                               "static), so nothing shows the host side serves DHCP there"
-                                             : "; DHCP is on, but the link holds no lease now, so nothing shows the "
-                                               "host side serves DHCP there";
-
         if (a->first_static)
                 add_finding(ctx, RULE_MANAGEMENT_UNADDRESSED, a->first_static->pos, d->addresses_pos,
-                            fmt("management link %s would only have %s, outside the subnet the host reaches (%s)%s",
-                                link, a->first_static->text, reach, extra),
-                            unaddressed_hint(ctx, link));
-        else if (a->dyn_source)
-                add_finding(ctx, RULE_MANAGEMENT_UNADDRESSED, dhcp_pos, d->pos,
-                            fmt("%s is the only address source of management link %s, but the link holds no %s "
-                                "lease now%s: nothing shows the host side serves %s",
-                                dhcp_name(ctx->family), link, dhcp_name(ctx->family),
-                                ctx->current_text[0] ? " (its current address is static)" : "",
-                                dhcp_name(ctx->family)),
+                            fmt("management link %s would only have %s, outside the subnet the host reaches (%s)",
+                                link, a->first_static->text, reach),
                             unaddressed_hint(ctx, link));
         else
                 add_finding(ctx, RULE_MANAGEMENT_UNADDRESSED, dhcp_pos, d->pos,
@@ -584,7 +571,21 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
         char to[INET6_ADDRSTRLEN];
         live_in_addr addr;
 
-        if (!a->ok || a->dyn_ok || a->keeps_current || !a->first_reachable || !ctx->current)
+        if (!a->ok || a->keeps_current || !ctx->current)
+                return;
+        if (a->dyn_source && !ctx->dhcp_served) {
+                np_pos dhcp_pos = ctx->family == AF_INET ? d->dhcp4_pos : d->dhcp6_pos;
+                add_finding(ctx, RULE_MANAGEMENT_ADDRESS_MOVES, dhcp_pos, d->pos,
+                            fmt("the management address of %s moves from the static %s to a %s lease, and the "
+                                "link holds no lease now, so nothing shows the host side serves %s; the host can "
+                                "follow only through the agent's report",
+                                ctx->in->mgmt->name, ctx->current_text, dhcp_name(ctx->family),
+                                dhcp_name(ctx->family)),
+                            fmt("keep the current address: add %s to `addresses` of %s next to `%s: true`",
+                                ctx->current_text, ctx->in->mgmt->name, dhcp_key(ctx->family)));
+                return;
+        }
+        if (a->dyn_ok || !a->first_reachable)
                 return;
         to_live(&a->first_reachable->addr, &addr);
         if (live_addr_to_string(ctx->family, &addr, to, sizeof(to)) < 0)
