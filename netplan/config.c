@@ -50,31 +50,44 @@ static bool seq_replaces(const char *key) {
         return false;
 }
 
-int np_node_merge_into(np_node **dst, const np_node *src, const char *key, size_t depth) {
-        size_t budget = NP_MAX_NODES;
+/* Lists netplan 0.106 appends without dropping duplicates (DNS and routing-policy dedup
+ * came in 0.107): every parser pass over a file appends them again. */
+static bool seq_keeps_duplicates(const char *parent, const char *key) {
+        if (strcmp(key, "routing-policy") == 0 || strcmp(key, "search") == 0)
+                return true;
+        return strcmp(key, "addresses") == 0 && strcmp(parent, "nameservers") == 0;
+}
 
+static int merge(np_node **dst, const np_node *src, const char *parent, const char *key, size_t depth, size_t *budget) {
         if (depth > NP_MAX_DEPTH)
                 return -E2BIG;
-        if (!*dst || (*dst)->type != src->type || src->type == NP_NODE_SCALAR ||
+        if (src->type == NP_NODE_SCALAR || (*dst && (*dst)->type != src->type) ||
             (src->type == NP_NODE_SEQUENCE && seq_replaces(key))) {
-                np_node *c = np_node_copy(src, &budget);
+                np_node *c = np_node_copy(src, budget);
                 if (!c)
                         return -ENOMEM;
                 np_node_free(*dst);
                 *dst = c;
                 return 0;
         }
+        if (!*dst) {
+                *dst = np_node_new(src->type, src->pos);
+                if (!*dst)
+                        return -ENOMEM;
+        }
         np_node *d = *dst;
         if (src->type == NP_NODE_SEQUENCE) {
+                bool keep_dups = seq_keeps_duplicates(parent, key);
                 for (size_t i = 0; i < src->n; i++) {
                         bool dup = false;
-                        for (size_t j = 0; j < d->n && !dup; j++)
+                        for (size_t j = 0; j < d->n && !dup && !keep_dups; j++)
                                 dup = np_node_equal(d->values[j], src->values[i]);
                         if (dup)
                                 continue;
-                        np_node *c = np_node_copy(src->values[i], &budget);
-                        if (!c)
-                                return -ENOMEM;
+                        np_node *c = NULL;
+                        int r = merge(&c, src->values[i], key, "", depth + 1, budget);
+                        if (r < 0)
+                                return r;
                         if (np_node_append(d, NULL, c) < 0) {
                                 np_node_free(c);
                                 return -ENOMEM;
@@ -84,17 +97,18 @@ int np_node_merge_into(np_node **dst, const np_node *src, const char *key, size_
         }
         for (size_t i = 0; i < src->n; i++) {
                 const np_node *k = src->keys[i];
+                const char *ks = k->type == NP_NODE_SCALAR ? k->scalar : "";
                 ssize_t at = k->type == NP_NODE_SCALAR ? np_node_index(d, k->scalar) : -1;
                 if (at >= 0) {
-                        int r = np_node_merge_into(&d->values[at], src->values[i], k->scalar, depth + 1);
+                        int r = merge(&d->values[at], src->values[i], key, ks, depth + 1, budget);
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                np_node *kc = np_node_copy(k, &budget), *vc = NULL;
+                np_node *kc = np_node_copy(k, budget), *vc = NULL;
                 if (!kc)
                         return -ENOMEM;
-                int r = np_node_merge_into(&vc, src->values[i], k->type == NP_NODE_SCALAR ? k->scalar : "", depth + 1);
+                int r = merge(&vc, src->values[i], key, ks, depth + 1, budget);
                 if (r < 0 || np_node_append(d, kc, vc) < 0) {
                         np_node_free(kc);
                         np_node_free(vc);
@@ -102,6 +116,11 @@ int np_node_merge_into(np_node **dst, const np_node *src, const char *key, size_
                 }
         }
         return 0;
+}
+
+int np_node_merge_into(np_node **dst, const np_node *src, const char *key, size_t depth) {
+        size_t budget = NP_MAX_NODES;
+        return merge(dst, src, "", key, depth, &budget);
 }
 
 /* ---- files ---- */
@@ -360,11 +379,17 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                 r = np_schema_check_file(s, f, diags);
                 if (r < 0)
                         goto out;
-                const np_node *net = np_node_get(f->root, "network");
-                if (net) {
-                        r = np_node_merge_into(&c->root, net, "network", 0);
-                        if (r < 0)
-                                goto out;
+                /* netplan re-parses the whole file on each pass and 0.106 appends some
+                 * lists again each time (see seq_keeps_duplicates) */
+                for (size_t k = 0; k < (f->root ? f->root->n : 0); k++) {
+                        const char *key = np_node_scalar(f->root->keys[k]);
+                        if (!key || strcmp(key, "network") != 0)
+                                continue;
+                        for (unsigned p = 0; p < s->last_passes; p++) {
+                                r = np_node_merge_into(&c->root, f->root->values[k], "network", 0);
+                                if (r < 0)
+                                        goto out;
+                        }
                 }
         }
         r = np_schema_check_final(s, diags);

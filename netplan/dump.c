@@ -107,6 +107,112 @@ static int addr_family(const np_node *n) {
 
 static bool emit_node(out *o, const np_node *n, const char *key);
 
+/* flag lists netplan stores as bit sets and writes back in its own order */
+static const char *const optional_address_flags[] = { "ipv4-ll", "ipv6-ra", "dhcp4", "dhcp6", "static", NULL };
+static const char *const wowlan_flags[] = { "default", "any", "disconnect", "magic_pkt", "gtk_rekey_failure",
+                                            "eap_identity_req", "four_way_handshake", "rfkill_release", "tcp", NULL };
+
+static unsigned flags_of(const np_node *n, const char *const *names) {
+        unsigned f = 0;
+        for (size_t i = 0; n && i < n->n; i++)
+                for (size_t j = 0; names[j]; j++)
+                        if (np_node_scalar(n->values[i]) && strcasecmp(n->values[i]->scalar, names[j]) == 0)
+                                f |= 1U << j;
+        return f;
+}
+
+static bool emit_flags(out *o, unsigned f, const char *const *names, size_t first) {
+        if (!emit_start(o, NP_NODE_SEQUENCE))
+                return false;
+        for (size_t j = first; names[j]; j++)
+                if ((f & (1U << j)) && !emit_scalar(o, names[j]))
+                        return false;
+        return emit_end(o, NP_NODE_SEQUENCE);
+}
+
+static const char *bond_param_name(const char *k) {
+        if (strcmp(k, "all-slaves-active") == 0)
+                return "all-members-active";
+        if (strcmp(k, "gratuitious-arp") == 0)
+                return "gratuitous-arp";
+        if (strcmp(k, "packets-per-slave") == 0)
+                return "packets-per-member";
+        return k;
+}
+
+static bool emit_route(out *o, const np_node *r) {
+        const char *type = np_node_scalar(np_node_get(r, "type")) ?: "unicast";
+        const char *scope = np_node_scalar(np_node_get(r, "scope"));
+        bool via = np_node_get(r, "via") != NULL;
+        if (!scope) {
+                if (strcasecmp(type, "local") == 0 || strcasecmp(type, "nat") == 0)
+                        scope = "host";
+                else if ((strcasecmp(type, "unicast") == 0 && !via) || strcasecmp(type, "broadcast") == 0 ||
+                         strcasecmp(type, "multicast") == 0 || strcasecmp(type, "anycast") == 0)
+                        scope = "link";
+                else
+                        scope = "global";
+        }
+        if (!emit_start(o, NP_NODE_MAPPING))
+                return false;
+        for (size_t i = 0; i < r->n; i++) {
+                const char *k = np_node_scalar(r->keys[i]);
+                if (!k || np_node_index(r, k) != (ssize_t) i || strcmp(k, "scope") == 0 ||
+                    (strcmp(k, "type") == 0 && strcasecmp(type, "unicast") == 0))
+                        continue;
+                if (!emit_scalar(o, k) || !emit_node(o, r->values[i], k))
+                        return false;
+        }
+        if (strcasecmp(scope, "global") != 0 && (!emit_scalar(o, "scope") || !emit_scalar(o, scope)))
+                return false;
+        return emit_end(o, NP_NODE_MAPPING);
+}
+
+/* netplan always writes key-management for an auth block ("none" by default); the
+ * access point "password:" shortcut means WPA-PSK. */
+static bool emit_auth(out *o, const np_node *auth, const char *password) {
+        const char *km = password ? "psk" : np_node_scalar(np_node_get(auth, "key-management")) ?: "none";
+        if (!emit_start(o, NP_NODE_MAPPING) || !emit_scalar(o, "key-management") || !emit_scalar(o, km))
+                return false;
+        if (password && (!emit_scalar(o, "password") || !emit_scalar(o, password)))
+                return false;
+        for (size_t i = 0; auth && i < auth->n; i++) {
+                const char *k = np_node_scalar(auth->keys[i]);
+                if (!k || np_node_index(auth, k) != (ssize_t) i || strcmp(k, "key-management") == 0)
+                        continue;
+                if (password && strcmp(k, "password") == 0)
+                        continue;
+                if (!emit_scalar(o, k) || !emit_node(o, auth->values[i], k))
+                        return false;
+        }
+        return emit_end(o, NP_NODE_MAPPING);
+}
+
+static bool emit_access_point(out *o, const np_node *ap) {
+        const np_node *auth = np_node_get(ap, "auth");
+        const char *password = np_node_scalar(np_node_get(ap, "password"));
+        if (!emit_start(o, NP_NODE_MAPPING))
+                return false;
+        for (size_t i = 0; i < ap->n; i++) {
+                const char *k = np_node_scalar(ap->keys[i]);
+                const char *v = np_node_scalar(ap->values[i]);
+                if (!k || np_node_index(ap, k) != (ssize_t) i || strcmp(k, "password") == 0 || strcmp(k, "auth") == 0)
+                        continue;
+                if (strcmp(k, "mode") == 0 && v && strcmp(v, "infrastructure") == 0)
+                        continue;
+                if (strcmp(k, "band") == 0 && v) {
+                        if (!emit_scalar(o, k) || !emit_scalar(o, v[0] == '5' ? "5GHz" : "2.4GHz"))
+                                return false;
+                        continue;
+                }
+                if (!emit_scalar(o, k) || !emit_node(o, ap->values[i], k))
+                        return false;
+        }
+        if ((auth || password) && (!emit_scalar(o, "auth") || !emit_auth(o, auth, password)))
+                return false;
+        return emit_end(o, NP_NODE_MAPPING);
+}
+
 static bool emit_addresses(out *o, const np_node *n) {
         if (!emit_start(o, NP_NODE_SEQUENCE))
                 return false;
@@ -129,20 +235,35 @@ static bool emit_node(out *o, const np_node *n, const char *key) {
         case NP_NODE_SEQUENCE:
                 if (strcmp(key, "addresses") == 0)
                         return emit_addresses(o, n);
+                if (strcmp(key, "port-range") == 0 && n->n == 2 && np_node_scalar(n->values[0]) &&
+                    np_node_scalar(n->values[1]) &&
+                    strtoull(n->values[0]->scalar, NULL, 10) > strtoull(n->values[1]->scalar, NULL, 10))
+                        return emit_start(o, NP_NODE_SEQUENCE) && emit_node(o, n->values[1], "") &&
+                               emit_node(o, n->values[0], "") && emit_end(o, NP_NODE_SEQUENCE);
                 if (!emit_start(o, NP_NODE_SEQUENCE))
                         return false;
-                for (size_t i = 0; i < n->n; i++)
-                        if (!emit_node(o, n->values[i], ""))
+                for (size_t i = 0; i < n->n; i++) {
+                        bool ok = strcmp(key, "routes") == 0 && n->values[i]->type == NP_NODE_MAPPING
+                                          ? emit_route(o, n->values[i])
+                                          : emit_node(o, n->values[i], "");
+                        if (!ok)
                                 return false;
+                }
                 return emit_end(o, NP_NODE_SEQUENCE);
         case NP_NODE_MAPPING:
                 if (!emit_start(o, NP_NODE_MAPPING))
                         return false;
                 for (size_t i = 0; i < n->n; i++) {
                         const char *k = np_node_scalar(n->keys[i]);
-                        if (!k)
+                        if (!k || np_node_index(n, k) != (ssize_t) i)
                                 continue;
-                        if (!emit_scalar(o, k) || !emit_node(o, n->values[i], k))
+                        if (strcmp(key, "access-points") == 0 && n->values[i]->type == NP_NODE_MAPPING) {
+                                if (!emit_scalar(o, k) || !emit_access_point(o, n->values[i]))
+                                        return false;
+                                continue;
+                        }
+                        const char *name = strcmp(key, "parameters") == 0 ? bond_param_name(k) : k;
+                        if (!emit_scalar(o, name) || !emit_node(o, n->values[i], k))
                                 return false;
                 }
                 return emit_end(o, NP_NODE_MAPPING);
@@ -162,14 +283,30 @@ static bool emit_strv(out *o, char *const *v) {
         return emit_end(o, NP_NODE_SEQUENCE);
 }
 
-static bool emit_def(out *o, const np_netdef *d) {
+/* keys netplan does not write back when they hold its default */
+static bool is_default(const char *k, const np_node *v) {
+        const char *s = np_node_scalar(v);
+        if (strcmp(k, "dhcp-identifier") == 0)
+                return s && strcasecmp(s, "duid") == 0;
+        if (strcmp(k, "link-local") == 0)
+                return flags_of(v, (const char *const[]) { "ipv4", "ipv6", NULL }) == 2U;
+        if (strcmp(k, "wakeonwlan") == 0)
+                return (flags_of(v, wowlan_flags) & ~1U) == 0;
+        if (strcmp(k, "parameters") == 0)
+                return v->type == NP_NODE_MAPPING && v->n == 0;
+        return false;
+}
+
+static bool emit_def(out *o, const np_config *c, const np_netdef *d) {
         const np_node *m = d->node;
         bool wrote_interfaces = false;
         if (!emit_start(o, NP_NODE_MAPPING))
                 return false;
         for (size_t i = 0; m && i < m->n; i++) {
                 const char *k = np_node_scalar(m->keys[i]);
-                if (!k)
+                if (!k || np_node_index(m, k) != (ssize_t) i || is_default(k, m->values[i]))
+                        continue;
+                if (strcmp(k, "renderer") == 0)
                         continue;
                 if (strcmp(k, "interfaces") == 0) {
                         if (!d->interfaces)
@@ -179,11 +316,34 @@ static bool emit_def(out *o, const np_netdef *d) {
                         wrote_interfaces = true;
                         continue;
                 }
+                if (strcmp(k, "auth") == 0 && m->values[i]->type == NP_NODE_MAPPING) {
+                        if (!emit_scalar(o, k) || !emit_auth(o, m->values[i], NULL))
+                                return false;
+                        continue;
+                }
+                if (strcmp(k, "link-local") == 0) {
+                        if (!emit_scalar(o, k) ||
+                            !emit_flags(o, flags_of(m->values[i], (const char *const[]) { "ipv4", "ipv6", NULL }),
+                                        (const char *const[]) { "ipv4", "ipv6", NULL }, 0))
+                                return false;
+                        continue;
+                }
+                if (strcmp(k, "optional-addresses") == 0 || strcmp(k, "wakeonwlan") == 0) {
+                        bool opt = k[0] == 'o';
+                        const char *const *names = opt ? optional_address_flags : wowlan_flags;
+                        if (!emit_scalar(o, k) || !emit_flags(o, flags_of(m->values[i], names), names, opt ? 0 : 1))
+                                return false;
+                        continue;
+                }
                 if (!emit_scalar(o, k) || !emit_node(o, m->values[i], k))
                         return false;
         }
         if (!wrote_interfaces && d->interfaces &&
             (!emit_scalar(o, "interfaces") || !emit_strv(o, d->interfaces)))
+                return false;
+        /* a renderer chosen for the definition (or its section) that differs from the global one */
+        if (d->renderer_explicit &&
+            (!emit_scalar(o, "renderer") || !emit_scalar(o, d->renderer)))
                 return false;
         return emit_end(o, NP_NODE_MAPPING);
 }
@@ -227,7 +387,7 @@ char *np_config_dump(const np_config *c) {
                                 ok = emit_scalar(&o, np_def_type_to_section(d->type)) && emit_start(&o, NP_NODE_MAPPING);
                                 opened = true;
                         }
-                        ok = ok && emit_scalar(&o, d->id) && emit_def(&o, d);
+                        ok = ok && emit_scalar(&o, d->id) && emit_def(&o, c, d);
                 }
                 if (opened)
                         ok = ok && emit_end(&o, NP_NODE_MAPPING);

@@ -170,7 +170,10 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         const char *pr = np_node_scalar(np_node_get(m, "renderer"));
         if (pr && strcmp(pr, "sriov") == 0 && sd->type == NP_DEF_VLAN)
                 rend = "sriov";
+        d->renderer_explicit = sd->backend == NP_BACKEND_NM || sd->backend == NP_BACKEND_NETWORKD ||
+                               strcmp(rend, "sriov") == 0;
         d->renderer = strdup(rend);
+        (void) 0;
         if (!d->renderer)
                 return -ENOMEM;
 

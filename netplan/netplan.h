@@ -149,7 +149,9 @@ typedef struct np_netdef {
         np_def_type type;
         np_pos pos;             /* the id key in the first file that defined it */
         const np_node *node;    /* merged mapping of this definition */
-        char *renderer;         /* resolved as netplan does: "networkd" or "NetworkManager" (or "sriov") */
+        char *renderer;         /* resolved as netplan does: "networkd" or "NetworkManager" (or "sriov",
+                                 * or "openvswitch" when netplan hands it to OVS) */
+        bool renderer_explicit; /* set by the definition or its section, not inherited */
 
         bool has_match;
         np_pos match_pos;

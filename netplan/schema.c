@@ -1201,7 +1201,6 @@ static int h_port_prio(ctx *c, const np_node *n, const void *data) {
 
 static const kdef bridge_param_keys[] = {
         { "ageing-time", NP_NODE_SCALAR, h_str },
-        { "aging-time", NP_NODE_SCALAR, h_str },
         { "forward-delay", NP_NODE_SCALAR, h_str },
         { "hello-time", NP_NODE_SCALAR, h_str },
         { "max-age", NP_NODE_SCALAR, h_str },
@@ -1962,9 +1961,11 @@ int np_schema_check_file(np_state *s, const np_file *f, np_diag_list *diags) {
         np_diag_list pass = {};
         int r = 0;
 
+        s->last_passes = 0;
         if (!f->root)
                 return 0;
         for (unsigned i = 0; i < NP_MAX_PASSES; i++) {
+                s->last_passes++;
                 unsigned previously_found = c.found;
                 c.found = 0;
                 np_diag_list_clear(&pass);

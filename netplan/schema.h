@@ -32,6 +32,7 @@ struct np_state {
         int global_backend;
         np_sdef **defs;
         size_t n_defs;
+        unsigned last_passes;   /* parser passes the last file needed */
         bool warn_gateway;
         bool ovs_has_ssl, ovs_needs_ssl;
 };
