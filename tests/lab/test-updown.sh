@@ -24,6 +24,17 @@ addr=$("$lab" guest-addr "$labdir")
 check "guest got a DHCP address from the host ($addr)" sh -c "[ -n '$addr' ] && grep -q ' $addr ' '$LEASES'"
 check "ssh to the guest with the lab key and pinned host key" host_ssh "$addr" true
 check "virtio-serial: guest port and host socket exist" sh -c "[ -c \"\$(readlink -f '$GUEST_PORT')\" ] && [ -S '$HOST_SOCKET' ]"
+check "virtio-serial: the guest has it at $GUEST_PORT_IN_GUEST" "$lab" guest-exec "$labdir" sh -c "[ -c \"\$(readlink -f $GUEST_PORT_IN_GUEST)\" ]"
+check "guest /dev still has what programs need" "$lab" guest-exec "$labdir" sh -c '[ -c /dev/null ] && [ -c /dev/urandom ] && [ -c /dev/ptmx ] && [ -d /dev/pts ]'
+# bytes from the guest's port reach a host connected to the socket
+socat -u "UNIX-CONNECT:$HOST_SOCKET" "OPEN:$labdir/from-guest,creat" &
+socat_pid=$!
+for i in $(seq 1 100); do grep -q "host connected" "$labdir/host/vserial.log" && break; sleep 0.05; done
+"$lab" guest-exec "$labdir" sh -c "printf hello-host > $GUEST_PORT_IN_GUEST"
+for i in $(seq 1 100); do grep -q hello-host "$labdir/from-guest" 2>/dev/null && break; sleep 0.05; done
+check "virtio-serial: guest bytes reach the host socket" grep -q hello-host "$labdir/from-guest"
+kill "$socat_pid" 2>/dev/null || true
+wait "$socat_pid" 2>/dev/null || true
 
 t2=$(now_ms)
 "$lab" down "$labdir"
