@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
 # Sourced by the lab's tests: skip without root, one lab dir per test, teardown and a
 # cleanliness check from a trap whatever happens.
 set -euo pipefail
