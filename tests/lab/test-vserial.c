@@ -222,6 +222,18 @@ static void test_backpressure(void) {
         CHECK(total < 4096 * sizeof chunk);
 }
 
+static void test_write_then_close(void) {
+        _cleanup_close_ int h = host_connect();
+        CHECK(h >= 0);
+        int g = port_open_connected();
+        CHECK(g >= 0);
+        CHECK(write(g, "last words", 10) == 10);
+        close(g);                                       /* at once, as `printf > port` does */
+        char buf[10];
+        CHECK(read_exact(h, buf, 10));
+        CHECK(memcmp(buf, "last words", 10) == 0);
+}
+
 /* CPU time vserial has used, in clock ticks (utime + stime from /proc). */
 static long vserial_ticks(void) {
         char path[64], buf[1024];
@@ -313,6 +325,7 @@ int main(int argc, char *argv[]) {
                 { "second host client waits for the first", test_second_host_waits },
                 { "stale host bytes reach the next guest open", test_stale_host_bytes },
                 { "backpressure: bounded, then EAGAIN", test_backpressure },
+                { "bytes written just before close still reach the host", test_write_then_close },
                 { "no busy loop: hung-up port, with or without host, or closed", test_no_spin },
         };
         for (size_t i = 0; i < ELEMENTSOF(tests); i++) {

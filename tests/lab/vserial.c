@@ -46,11 +46,13 @@ typedef struct Vserial {
         const char *link_path;
         char slave_path[64];
         int master_fd;
+        int keep_fd;            /* our own file on the slave, see keep_open() */
         int listen_fd;
         int client_fd;
         int inotify_fd;
-        unsigned self_opens;    /* our own opens of the slave, still to be seen by inotify */
-        bool guest_open;
+        unsigned self_opens;    /* our own opens and closes of the slave, still to be */
+        unsigned self_closes;   /* seen as inotify events (they are not the guest's) */
+        int guest_files;        /* files the guest has on the slave, hung up or not */
         bool verbose;
         Buf to_host, to_guest;
 } Vserial;
@@ -96,6 +98,20 @@ static int set_raw(int master_fd) {
         return 0;
 }
 
+/* vserial keeps a file of its own on the slave. The master then never sees HUP (which is
+ * level-triggered and cannot be waited on without spinning), so it can always be polled:
+ * bytes a guest wrote just before closing are still read, and host bytes written while no
+ * guest has the port open wait in the slave's queue for the next open. */
+static int keep_open(Vserial *v, bool counted) {
+        int fd = open(v->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (counted)
+                v->self_opens++;
+        v->keep_fd = fd;
+        return 0;
+}
+
 static int master_open(Vserial *v) {
         _cleanup_close_ int fd = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
@@ -107,40 +123,25 @@ static int master_open(Vserial *v) {
         int r = set_raw(fd);
         if (r < 0)
                 return r;
-        /* A master whose slave was never opened shows no HUP; open and close it once so
-         * that "no HUP" always means "some file has the slave open". */
-        int s = open(v->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (s < 0)
-                return -errno;
-        close(s);
         v->master_fd = TAKE_FD(fd);
-        return 0;
+        return keep_open(v, false);
 }
 
 /* Hang up every guest file of the port: those get POLLHUP (for good) and read() 0, like
  * a port whose host went away. A new open() gets a fresh file. */
 static int guest_hangup(Vserial *v) {
-        v->self_opens++;
-        _cleanup_close_ int fd = open(v->slave_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0)
+        if (ioctl(v->keep_fd, TIOCVHANGUP) < 0)
                 return -errno;
-        if (ioctl(fd, TIOCVHANGUP) < 0)
-                return -errno;
+        close(v->keep_fd);
+        v->keep_fd = -EBADF;
+        v->self_closes++;
+        int r = keep_open(v, true);
+        if (r < 0)
+                return r;
         return set_raw(v->master_fd);
 }
 
-/* True while at least one file has the slave open (the master has no HUP). A hung-up
- * file still counts until its owner closes it. */
-static bool guest_is_open(Vserial *v) {
-        struct pollfd p = { .fd = v->master_fd, .events = POLLIN };
-
-        if (poll(&p, 1, 0) < 0)
-                return v->guest_open;
-        return !(p.revents & POLLHUP);
-}
-
-/* inotify tells of every open() of the slave, also while files that were hung up keep it
- * open (the master's HUP cannot tell that). */
+/* inotify tells of every open() and close() of the slave, whoever does it. */
 static int watch_open(Vserial *v) {
         _cleanup_close_ int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd < 0)
@@ -151,10 +152,10 @@ static int watch_open(Vserial *v) {
         return 0;
 }
 
-/* Number of open() calls on the slave by others since the last call. */
-static unsigned watch_read_opens(Vserial *v) {
+/* The guest's opens and closes of the slave since the last call (ours taken away). */
+static void watch_read(Vserial *v, unsigned *ret_opens, unsigned *ret_closes) {
         _Alignas(struct inotify_event) char buf[4096];
-        unsigned opens = 0;
+        unsigned opens = 0, closes = 0;
 
         for (;;) {
                 ssize_t l = read(v->inotify_fd, buf, sizeof buf);
@@ -164,12 +165,17 @@ static unsigned watch_read_opens(Vserial *v) {
                         const struct inotify_event *e = (const struct inotify_event *) p;
                         if (e->mask & IN_OPEN)
                                 opens++;
+                        if (e->mask & IN_CLOSE)
+                                closes++;
                         p += sizeof *e + e->len;
                 }
         }
-        unsigned self = opens < v->self_opens ? opens : v->self_opens;
-        v->self_opens -= self;
-        return opens - self;
+        unsigned so = opens < v->self_opens ? opens : v->self_opens;
+        unsigned sc = closes < v->self_closes ? closes : v->self_closes;
+        v->self_opens -= so;
+        v->self_closes -= sc;
+        *ret_opens = opens - so;
+        *ret_closes = closes - sc;
 }
 
 static int listen_open(Vserial *v) {
@@ -192,6 +198,13 @@ static int listen_open(Vserial *v) {
         return 0;
 }
 
+static void hangup_logged(Vserial *v, const char *why) {
+        int r = guest_hangup(v);
+        if (r < 0)
+                log_warning_errno(r, "hanging up the guest side: %m");
+        event(v, "guest port hung up (%s)", why);
+}
+
 static void host_disconnect(Vserial *v) {
         close(v->client_fd);
         v->client_fd = -EBADF;
@@ -199,44 +212,78 @@ static void host_disconnect(Vserial *v) {
         event(v, "host disconnected, %zu guest bytes undelivered are lost", v->to_host.len);
         v->to_host.len = 0;
         (void) tcflush(v->master_fd, TCIFLUSH);
-        if (guest_is_open(v)) {
-                int r = guest_hangup(v);
-                if (r < 0)
-                        log_warning_errno(r, "hanging up the guest side: %m");
-                event(v, "guest port hung up (no host)");
+        if (v->guest_files > 0)
+                hangup_logged(v, "no host");
+}
+
+static void host_accept(Vserial *v) {
+        int fd = accept4(v->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+                return;
+        v->client_fd = fd;
+        /* Guest bytes that slipped in before a hangup took effect are not for this host
+         * (QEMU would have refused them with EAGAIN). */
+        (void) tcflush(v->master_fd, TCIFLUSH);
+        event(v, "host connected");
+}
+
+/* Returns false when the host is gone. */
+static bool host_io(Vserial *v, short revents) {
+        if (revents & (POLLIN | POLLHUP | POLLERR)) {
+                size_t room = v->to_guest.max - v->to_guest.len;
+                if (room > 0) {
+                        ssize_t l = read(v->client_fd, v->to_guest.data + v->to_guest.len, room);
+                        if (l == 0 || (l < 0 && errno != EAGAIN && errno != EINTR))
+                                return false;
+                        if (l > 0)
+                                v->to_guest.len += (size_t) l;
+                } else if (revents & (POLLHUP | POLLERR))
+                        return false;
+        }
+        if ((revents & POLLOUT) && v->to_host.len > 0) {
+                ssize_t l = send(v->client_fd, v->to_host.data, v->to_host.len, MSG_NOSIGNAL);
+                if (l < 0 && errno != EAGAIN && errno != EINTR)
+                        return false;
+                if (l > 0)
+                        buf_drop(&v->to_host, (size_t) l);
+        }
+        return true;
+}
+
+static void guest_io(Vserial *v, short revents) {
+        if ((revents & POLLIN) && v->to_host.len < v->to_host.max) {
+                ssize_t l = read(v->master_fd, v->to_host.data + v->to_host.len, v->to_host.max - v->to_host.len);
+                if (l > 0)
+                        v->to_host.len += (size_t) l;
+        }
+        if ((revents & POLLOUT) && v->to_guest.len > 0) {
+                ssize_t l = write(v->master_fd, v->to_guest.data, v->to_guest.len);
+                if (l > 0)
+                        buf_drop(&v->to_guest, (size_t) l);
         }
 }
 
 static int loop(Vserial *v) {
         while (!stop_requested) {
-                struct pollfd p[4];
+                struct pollfd p[3];
                 size_t n = 0;
-                int i_listen = -1, i_client = -1, i_master = -1;
+                int i_host, i_master = -1;
 
                 int i_inotify = (int) n;
                 p[n++] = (struct pollfd) { .fd = v->inotify_fd, .events = POLLIN };
-
-                bool open_now = guest_is_open(v);
-                if (open_now && !v->guest_open)
-                        event(v, "guest opened the port");
-                else if (!open_now && v->guest_open)
-                        event(v, "guest closed the port");
-                v->guest_open = open_now;
-
-                if (v->client_fd < 0) {
-                        i_listen = (int) n;
+                i_host = (int) n;
+                if (v->client_fd < 0)
                         p[n++] = (struct pollfd) { .fd = v->listen_fd, .events = POLLIN };
-                } else {
+                else {
                         short ev = 0;
                         if (v->to_guest.len < v->to_guest.max)
                                 ev |= POLLIN;
                         if (v->to_host.len > 0)
                                 ev |= POLLOUT;
-                        i_client = (int) n;
                         p[n++] = (struct pollfd) { .fd = v->client_fd, .events = ev };
-                }
-                if (v->guest_open && v->client_fd >= 0) {
-                        short ev = 0;
+
+                        /* The guest side moves bytes only while a host is there. */
+                        ev = 0;
                         if (v->to_host.len < v->to_host.max)
                                 ev |= POLLIN;
                         if (v->to_guest.len > 0)
@@ -245,8 +292,6 @@ static int loop(Vserial *v) {
                         p[n++] = (struct pollfd) { .fd = v->master_fd, .events = ev };
                 }
 
-                /* The master is left out while nobody has the slave open: its POLLHUP is
-                 * level-triggered and would spin; inotify tells of the next open. */
                 if (poll(p, n, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -254,63 +299,30 @@ static int loop(Vserial *v) {
                 }
 
                 if (p[i_inotify].revents & POLLIN) {
-                        unsigned opens = watch_read_opens(v);
-                        if (opens > 0 && v->client_fd < 0) {
-                                int r = guest_hangup(v);
-                                if (r < 0)
-                                        log_warning_errno(r, "hanging up the guest side: %m");
-                                event(v, "guest opened the port while no host: hung up");
-                        }
+                        unsigned opens, closes;
+                        watch_read(v, &opens, &closes);
+                        v->guest_files += (int) opens - (int) closes;
+                        if (v->guest_files < 0)
+                                v->guest_files = 0;
+                        if (opens > 0)
+                                event(v, "guest opened the port");
+                        if (closes > 0)
+                                event(v, "guest closed the port");
+                        if (opens > 0 && v->client_fd < 0)
+                                hangup_logged(v, "opened while no host");
                 }
 
-                if (i_listen >= 0 && (p[i_listen].revents & POLLIN)) {
-                        int fd = accept4(v->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-                        if (fd >= 0) {
-                                v->client_fd = fd;
-                                /* Guest bytes that slipped in before a hangup took effect are
-                                 * not for this host (QEMU would have refused them). */
-                                (void) tcflush(v->master_fd, TCIFLUSH);
-                                event(v, "host connected");
-                        }
+                if (v->client_fd < 0) {
+                        if (p[i_host].revents & POLLIN)
+                                host_accept(v);
+                        continue;
                 }
-
-                if (i_client >= 0 && p[i_client].revents) {
-                        bool gone = false;
-                        if (p[i_client].revents & (POLLIN | POLLHUP | POLLERR)) {
-                                size_t room = v->to_guest.max - v->to_guest.len;
-                                ssize_t l = room > 0 ? read(v->client_fd, v->to_guest.data + v->to_guest.len, room) : 1;
-                                if (l == 0 || (l < 0 && errno != EAGAIN && errno != EINTR))
-                                        gone = true;
-                                else if (l > 0 && room > 0)
-                                        v->to_guest.len += (size_t) l;
-                        }
-                        if (!gone && (p[i_client].revents & POLLOUT) && v->to_host.len > 0) {
-                                ssize_t l = send(v->client_fd, v->to_host.data, v->to_host.len, MSG_NOSIGNAL);
-                                if (l > 0)
-                                        buf_drop(&v->to_host, (size_t) l);
-                                else if (l < 0 && errno != EAGAIN && errno != EINTR)
-                                        gone = true;
-                        }
-                        if (gone) {
-                                host_disconnect(v);
-                                continue;
-                        }
+                if (p[i_host].revents && !host_io(v, p[i_host].revents)) {
+                        host_disconnect(v);
+                        continue;
                 }
-
-                if (i_master >= 0 && p[i_master].revents) {
-                        if ((p[i_master].revents & POLLIN) && v->to_host.len < v->to_host.max) {
-                                ssize_t l = read(v->master_fd, v->to_host.data + v->to_host.len,
-                                                 v->to_host.max - v->to_host.len);
-                                if (l > 0)
-                                        v->to_host.len += (size_t) l;
-                        }
-                        if ((p[i_master].revents & POLLOUT) && v->to_guest.len > 0) {
-                                ssize_t l = write(v->master_fd, v->to_guest.data, v->to_guest.len);
-                                if (l > 0)
-                                        buf_drop(&v->to_guest, (size_t) l);
-                        }
-                        /* POLLHUP: the guest closed; noticed at the top of the loop. */
-                }
+                if (i_master >= 0 && p[i_master].revents)
+                        guest_io(v, p[i_master].revents);
         }
         return 0;
 }
@@ -329,7 +341,8 @@ int main(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        Vserial v = { .master_fd = -EBADF, .listen_fd = -EBADF, .client_fd = -EBADF, .inotify_fd = -EBADF };
+        Vserial v = { .master_fd = -EBADF, .keep_fd = -EBADF, .listen_fd = -EBADF, .client_fd = -EBADF,
+                      .inotify_fd = -EBADF };
         int c, r;
 
         log_set_program("vserial");
@@ -394,6 +407,8 @@ int main(int argc, char *argv[]) {
                 close(v.client_fd);
         close(v.listen_fd);
         close(v.inotify_fd);
+        if (v.keep_fd >= 0)
+                close(v.keep_fd);
         close(v.master_fd);
         return r < 0 ? 1 : 0;
 }
