@@ -29,7 +29,9 @@
 
 static char dir[] = "/tmp/test-vserial-XXXXXX";
 static char port_path[256], sock_path[256];
-static pid_t vserial_pid = -1;
+static char stop_port_path[256], stop_sock_path[256];
+static const char *vserial_path;
+static pid_t vserial_pid = -1, stop_vserial_pid = -1;
 static int failures;
 
 #define CHECK(cond)                                                                     \
@@ -42,22 +44,43 @@ static int failures;
                 }                                                                       \
         } while (0)
 
+static pid_t vserial_start(const char *sock, const char *port, const char *mode) {
+        pid_t pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                execl(vserial_path, vserial_path, "--socket", sock, "--link", port, mode, "--verbose", (char *) NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < EVENT_WAIT_MS / 10; i++) {
+                struct stat st;
+                if (lstat(port, &st) == 0)
+                        break;
+                usleep(10000);
+        }
+        return pid;
+}
+
 static int port_open(void) {
         return open(port_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 }
 
-static int host_connect(void) {
+static int host_connect_to(const char *path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
         if (fd < 0)
                 return -1;
-        strcpy(sa.sun_path, sock_path);
+        strcpy(sa.sun_path, path);
         if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
                 close(fd);
                 return -1;
         }
         return fd;
+}
+
+static int host_connect(void) {
+        return host_connect_to(sock_path);
 }
 
 static short wait_events(int fd, short events, int ms) {
@@ -234,6 +257,47 @@ static void test_write_then_close(void) {
         CHECK(memcmp(buf, "last words", 10) == 0);
 }
 
+/* --no-host=stop: the other half of the real port's no-host behaviour. */
+static void test_stop_mode(void) {
+        stop_vserial_pid = vserial_start(stop_sock_path, stop_port_path, "--no-host=stop");
+        CHECK(stop_vserial_pid > 0);
+        _cleanup_close_ int g = open(stop_port_path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        CHECK(g >= 0);
+        CHECK(write(g, "x", 1) < 0 && errno == EAGAIN);  /* non-blocking write: EAGAIN */
+        CHECK(!(wait_events(g, POLLOUT, QUIET_WAIT_MS) & POLLOUT));
+
+        pid_t writer = fork();                          /* a blocking write waits for a host */
+        CHECK(writer >= 0);
+        if (writer == 0) {
+                int fd = open(stop_port_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+                _exit(fd >= 0 && write(fd, "waited", 6) == 6 ? 0 : 1);
+        }
+        usleep(QUIET_WAIT_MS * 1000);
+        int status = 0;
+        bool blocked = waitpid(writer, &status, WNOHANG) == 0;
+        _cleanup_close_ int h = host_connect_to(stop_sock_path);
+        char buf[6];
+        bool got = h >= 0 && read_exact(h, buf, 6) && memcmp(buf, "waited", 6) == 0;
+        if (blocked)
+                waitpid(writer, &status, 0);
+        else
+                kill(writer, SIGKILL);
+        CHECK(blocked);
+        CHECK(got);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+        close(h);                                       /* host gone: EAGAIN again */
+        h = -EBADF;
+        bool again = false;
+        for (int i = 0; i < EVENT_WAIT_MS / 10 && !again; i++) {
+                ssize_t l = write(g, "y", 1);
+                again = l < 0 && errno == EAGAIN;
+                if (!again)
+                        usleep(10000);
+        }
+        CHECK(again);
+}
+
 /* CPU time vserial has used, in clock ticks (utime + stime from /proc). */
 static long vserial_ticks(void) {
         char path[64], buf[1024];
@@ -277,12 +341,16 @@ static void test_no_spin(void) {
 }
 
 static void cleanup(void) {
-        if (vserial_pid > 0) {
-                kill(vserial_pid, SIGTERM);
-                waitpid(vserial_pid, NULL, 0);
-        }
+        pid_t pids[] = { vserial_pid, stop_vserial_pid };
+        for (size_t i = 0; i < ELEMENTSOF(pids); i++)
+                if (pids[i] > 0) {
+                        kill(pids[i], SIGTERM);
+                        waitpid(pids[i], NULL, 0);
+                }
         unlink(port_path);
         unlink(sock_path);
+        unlink(stop_port_path);
+        unlink(stop_sock_path);
         rmdir(dir);
 }
 
@@ -299,21 +367,14 @@ int main(int argc, char *argv[]) {
                 return 1;
         snprintf(port_path, sizeof port_path, "%s/io.netguard.agent.0", dir);
         snprintf(sock_path, sizeof sock_path, "%s/host.sock", dir);
+        snprintf(stop_port_path, sizeof stop_port_path, "%s/stop-port", dir);
+        snprintf(stop_sock_path, sizeof stop_sock_path, "%s/stop.sock", dir);
+        vserial_path = argv[1];
 
-        vserial_pid = fork();
+        atexit(cleanup);
+        vserial_pid = vserial_start(sock_path, port_path, "--no-host=hangup");
         if (vserial_pid < 0)
                 return 1;
-        if (vserial_pid == 0) {
-                execl(argv[1], argv[1], "--socket", sock_path, "--link", port_path, "--verbose", (char *) NULL);
-                _exit(127);
-        }
-        atexit(cleanup);
-        for (int i = 0; i < EVENT_WAIT_MS / 10; i++) {
-                struct stat st;
-                if (lstat(port_path, &st) == 0)
-                        break;
-                usleep(10000);
-        }
 
         static const struct {
                 const char *name;
@@ -327,6 +388,7 @@ int main(int argc, char *argv[]) {
                 { "backpressure: bounded, then EAGAIN", test_backpressure },
                 { "bytes written just before close still reach the host", test_write_then_close },
                 { "no busy loop: hung-up port, with or without host, or closed", test_no_spin },
+                { "--no-host=stop: write EAGAIN, a blocking write waits for the host", test_stop_mode },
         };
         for (size_t i = 0; i < ELEMENTSOF(tests); i++) {
                 int before = failures;

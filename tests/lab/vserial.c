@@ -7,7 +7,7 @@
  * QEMU's "-chardev socket,server=on,wait=off". See tests/lab/README.md for what is
  * emulated and where a pty cannot behave like the real device.
  *
- *   vserial --socket PATH --link PATH [--verbose]
+ *   vserial --socket PATH --link PATH [--no-host=hangup|stop] [--verbose]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +41,16 @@ typedef struct Buf {
         size_t len, max;
 } Buf;
 
+/* What the guest side does while no host is connected. A pty can give either the real
+ * port's POLLHUP and read() == 0 (hangup) or its EAGAIN on write and blocking writers
+ * (stop), not both; README.md says which differs how. */
+typedef enum NoHostMode {
+        NO_HOST_HANGUP,
+        NO_HOST_STOP,
+        _NO_HOST_MAX,
+        _NO_HOST_INVALID = -EINVAL,
+} NoHostMode;
+
 typedef struct Vserial {
         const char *socket_path;
         const char *link_path;
@@ -53,6 +63,7 @@ typedef struct Vserial {
         unsigned self_opens;    /* our own opens and closes of the slave, still to be */
         unsigned self_closes;   /* seen as inotify events (they are not the guest's) */
         int guest_files;        /* files the guest has on the slave, hung up or not */
+        NoHostMode no_host;
         bool verbose;
         Buf to_host, to_guest;
 } Vserial;
@@ -198,6 +209,15 @@ static int listen_open(Vserial *v) {
         return 0;
 }
 
+/* Stops or restarts the slave's output: a stopped pty refuses non-blocking writes with
+ * EAGAIN and blocks blocking ones, like a port with no host. */
+static void guest_flow(Vserial *v, bool on) {
+        if (tcflow(v->keep_fd, on ? TCOON : TCOOFF) < 0)
+                log_warning_errno(errno, "tcflow: %m");
+        else
+                event(v, "guest output %s", on ? "started" : "stopped (no host)");
+}
+
 static void hangup_logged(Vserial *v, const char *why) {
         int r = guest_hangup(v);
         if (r < 0)
@@ -212,8 +232,18 @@ static void host_disconnect(Vserial *v) {
         event(v, "host disconnected, %zu guest bytes undelivered are lost", v->to_host.len);
         v->to_host.len = 0;
         (void) tcflush(v->master_fd, TCIFLUSH);
-        if (v->guest_files > 0)
-                hangup_logged(v, "no host");
+        switch (v->no_host) {
+        case NO_HOST_HANGUP:
+                if (v->guest_files > 0)
+                        hangup_logged(v, "no host");
+                break;
+        case NO_HOST_STOP:
+                guest_flow(v, false);
+                break;
+        case _NO_HOST_MAX:
+        case _NO_HOST_INVALID:
+                break;
+        }
 }
 
 static void host_accept(Vserial *v) {
@@ -225,6 +255,8 @@ static void host_accept(Vserial *v) {
          * (QEMU would have refused them with EAGAIN). */
         (void) tcflush(v->master_fd, TCIFLUSH);
         event(v, "host connected");
+        if (v->no_host == NO_HOST_STOP)
+                guest_flow(v, true);
 }
 
 /* Returns false when the host is gone. */
@@ -308,7 +340,7 @@ static int loop(Vserial *v) {
                                 event(v, "guest opened the port");
                         if (closes > 0)
                                 event(v, "guest closed the port");
-                        if (opens > 0 && v->client_fd < 0)
+                        if (opens > 0 && v->client_fd < 0 && v->no_host == NO_HOST_HANGUP)
                                 hangup_logged(v, "opened while no host");
                 }
 
@@ -328,15 +360,18 @@ static int loop(Vserial *v) {
 }
 
 static void help(void) {
-        printf("vserial --socket PATH --link PATH [--verbose]\n"
+        printf("vserial --socket PATH --link PATH [--no-host=hangup|stop] [--verbose]\n"
                "Emulates a virtio-serial port: the guest opens LINK (a pty), the host\n"
-               "connects to SOCKET (a unix socket, like QEMU's chardev socket).\n");
+               "connects to SOCKET (a unix socket, like QEMU's chardev socket).\n"
+               "While no host is connected the guest's files are hung up (POLLHUP, read 0;\n"
+               "the default) or its output is stopped (write EAGAIN or blocks).\n");
 }
 
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
                 { "link", required_argument, NULL, 'l' },
+                { "no-host", required_argument, NULL, 'n' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -346,13 +381,21 @@ int main(int argc, char *argv[]) {
         int c, r;
 
         log_set_program("vserial");
-        while ((c = getopt_long(argc, argv, "s:l:vh", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "s:l:n:vh", options, NULL)) >= 0)
                 switch (c) {
                 case 's':
                         v.socket_path = optarg;
                         break;
                 case 'l':
                         v.link_path = optarg;
+                        break;
+                case 'n':
+                        if (strcmp(optarg, "hangup") == 0)
+                                v.no_host = NO_HOST_HANGUP;
+                        else if (strcmp(optarg, "stop") == 0)
+                                v.no_host = NO_HOST_STOP;
+                        else
+                                return log_error("--no-host: hangup or stop, not %s", optarg), 2;
                         break;
                 case 'v':
                         v.verbose = true;
@@ -383,6 +426,8 @@ int main(int argc, char *argv[]) {
         r = master_open(&v);
         if (r < 0)
                 return log_error_errno(r, "opening a pty: %m"), 1;
+        if (v.no_host == NO_HOST_STOP)
+                guest_flow(&v, false);
         r = watch_open(&v);
         if (r < 0)
                 return log_error_errno(r, "watching %s: %m", v.slave_path), 1;
