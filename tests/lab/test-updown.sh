@@ -36,6 +36,11 @@ check "virtio-serial: guest bytes reach the host socket" grep -q hello-host "$la
 kill "$socat_pid" 2>/dev/null || true
 wait "$socat_pid" 2>/dev/null || true
 
+# Processes a test starts in the lab without telling it are stopped by down as well.
+"$lab" host-exec "$labdir" sleep 1000 </dev/null >/dev/null 2>&1 &
+"$lab" guest-exec "$labdir" sh -c 'sleep 1000 & sleep 1000' </dev/null >/dev/null 2>&1 &
+sleep 0.2
+
 t2=$(now_ms)
 "$lab" down "$labdir"
 t3=$(now_ms)
