@@ -76,6 +76,24 @@ static int merge(np_node **dst, const np_node *src, const char *parent, const ch
                         return -ENOMEM;
         }
         np_node *d = *dst;
+        /* wireguard peers and bond arp-ip-targets: 0.106 skips a list as long as the one
+         * it already has (its guard against re-adding on a second parser pass) and
+         * appends any other one whole */
+        if (src->type == NP_NODE_SEQUENCE && (strcmp(key, "peers") == 0 || strcmp(key, "arp-ip-targets") == 0)) {
+                if (d->n == src->n && d->n > 0)
+                        return 0;
+                for (size_t i = 0; i < src->n; i++) {
+                        np_node *c = NULL;
+                        int r = merge(&c, src->values[i], key, "", depth + 1, budget);
+                        if (r < 0)
+                                return r;
+                        if (np_node_append(d, NULL, c) < 0) {
+                                np_node_free(c);
+                                return -ENOMEM;
+                        }
+                }
+                return 0;
+        }
         if (src->type == NP_NODE_SEQUENCE) {
                 bool keep_dups = seq_keeps_duplicates(parent, key);
                 for (size_t i = 0; i < src->n; i++) {
@@ -100,6 +118,9 @@ static int merge(np_node **dst, const np_node *src, const char *parent, const ch
                 const char *ks = k->type == NP_NODE_SCALAR ? k->scalar : "";
                 ssize_t at = k->type == NP_NODE_SCALAR ? np_node_index(d, k->scalar) : -1;
                 if (at >= 0) {
+                        /* a replaced value points at its new key */
+                        if (src->values[i]->type == NP_NODE_SCALAR || src->values[i]->type != d->values[at]->type)
+                                d->keys[at]->pos = k->pos;
                         int r = merge(&d->values[at], src->values[i], key, ks, depth + 1, budget);
                         if (r < 0)
                                 return r;
@@ -356,7 +377,8 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                 if (r < 0)
                         goto out;
         }
-        qsort(v, n, sizeof(cand), cand_cmp);
+        if (n > 0)
+                qsort(v, n, sizeof(cand), cand_cmp);
 
         c->files = calloc(n ? n : 1, sizeof(np_file *));
         if (!c->files) {

@@ -284,7 +284,7 @@ static bool emit_strv(out *o, char *const *v) {
 }
 
 /* keys netplan does not write back when they hold its default */
-static bool is_default(const char *k, const np_node *v) {
+static bool is_default(np_def_type t, const char *k, const np_node *v) {
         const char *s = np_node_scalar(v);
         if (strcmp(k, "dhcp-identifier") == 0)
                 return s && strcasecmp(s, "duid") == 0;
@@ -292,8 +292,8 @@ static bool is_default(const char *k, const np_node *v) {
                 return flags_of(v, (const char *const[]) { "ipv4", "ipv6", NULL }) == 2U;
         if (strcmp(k, "wakeonwlan") == 0)
                 return (flags_of(v, wowlan_flags) & ~1U) == 0;
-        if (strcmp(k, "parameters") == 0)
-                return v->type == NP_NODE_MAPPING && v->n == 0;
+        if (strcmp(k, "parameters") == 0) /* bridges keep theirs: custom bridging */
+                return t == NP_DEF_BOND && v->type == NP_NODE_MAPPING && v->n == 0;
         return false;
 }
 
@@ -304,7 +304,7 @@ static bool emit_def(out *o, const np_config *c, const np_netdef *d) {
                 return false;
         for (size_t i = 0; m && i < m->n; i++) {
                 const char *k = np_node_scalar(m->keys[i]);
-                if (!k || np_node_index(m, k) != (ssize_t) i || is_default(k, m->values[i]))
+                if (!k || np_node_index(m, k) != (ssize_t) i || is_default(d->type, k, m->values[i]))
                         continue;
                 if (strcmp(k, "renderer") == 0)
                         continue;

@@ -2077,6 +2077,16 @@ static bool override_value(const np_node *ov, const char *key, bool is_bool, cha
 }
 
 int np_schema_check_final(np_state *s, np_diag_list *diags) {
+        /* validate_default_route_consistency() asserts a family on every default route;
+         * "to: default" with neither via nor from has none and 0.106 aborts (SIGABRT) */
+        for (size_t i = 0; i < s->n_defs && s->target <= V(0, 106); i++) {
+                const np_node *routes = get(s->defs[i]->merged, "routes");
+                for (size_t j = 0; routes && routes->type == NP_NODE_SEQUENCE && j < routes->n; j++) {
+                        const np_node *rt = routes->values[j];
+                        if (scalar_is(get(rt, "to"), "default") && !get(rt, "via") && !get(rt, "from"))
+                                return raw_err(diags, "ERROR:../src/util.c:698:get_global_network: assertion failed: (ip_family == AF_INET || ip_family == AF_INET6)");
+                }
+        }
         for (size_t i = 0; i < s->n_defs; i++) {
                 np_sdef *d = s->defs[i];
                 int be = d->backend != NP_BACKEND_NONE ? d->backend

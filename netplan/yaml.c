@@ -61,7 +61,7 @@ static char *parser_context(const yaml_parser_t *p) {
                 line = start;
         cur = line + 1;
         const unsigned char *stop = NULL;
-        while (cur <= last) {
+        while (cur < last) {
                 if (*cur == '\n') {
                         stop = cur;
                         break;
@@ -79,7 +79,9 @@ static int parser_error(const yaml_parser_t *p, const np_file *f, np_diag_list *
         _cleanup_free_ char *ctx = parser_context(p);
         np_pos pos = mark_pos(f, p->problem_mark);
         const unsigned char *bp = p->buffer.pointer;
-        char c = bp ? (char) *bp : '\0';
+        /* bytes at or after buffer.last were never decoded (netplan reads what malloc
+         * left there, in practice zeroes) */
+        char c = bp && bp < p->buffer.last ? (char) *bp : '\0';
         const char *msg;
 
         if (c == '\t')
