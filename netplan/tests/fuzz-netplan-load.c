@@ -38,9 +38,14 @@ static void put(const char *rel, const uint8_t *d, size_t n) {
         close(fd);
 }
 
+static void cleanup(void) {
+        nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!root[0]) {
                 snprintf(root, sizeof root, "/tmp/fuzz-netplan-%d", (int) getpid());
+                atexit(cleanup);
                 mkdir(root, 0700);
                 char p[128];
                 for (size_t i = 0; i < 3; i++) {
