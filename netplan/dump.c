@@ -316,6 +316,22 @@ static bool emit_def(out *o, const np_config *c, const np_netdef *d) {
                         wrote_interfaces = true;
                         continue;
                 }
+                if (strcmp(k, "match") == 0 && d->match_name_implicit && m->values[i]->type == NP_NODE_MAPPING) {
+                        if (!emit_scalar(o, k) || !emit_start(o, NP_NODE_MAPPING) || !emit_scalar(o, "name") ||
+                            !emit_scalar(o, d->id))
+                                return false;
+                        const np_node *mm = m->values[i];
+                        for (size_t j = 0; j < mm->n; j++) {
+                                const char *mk = np_node_scalar(mm->keys[j]);
+                                if (!mk || np_node_index(mm, mk) != (ssize_t) j)
+                                        continue;
+                                if (!emit_scalar(o, mk) || !emit_node(o, mm->values[j], mk))
+                                        return false;
+                        }
+                        if (!emit_end(o, NP_NODE_MAPPING))
+                                return false;
+                        continue;
+                }
                 if (strcmp(k, "auth") == 0 && m->values[i]->type == NP_NODE_MAPPING) {
                         if (!emit_scalar(o, k) || !emit_auth(o, m->values[i], NULL))
                                 return false;

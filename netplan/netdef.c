@@ -11,6 +11,7 @@ void np_netdef_done(np_netdef *d) {
         free(d->id);
         free(d->renderer);
         free(d->match_name);
+        d->match_name_implicit = false;
         free(d->match_macaddress);
         np_strv_free(d->match_drivers);
         free(d->set_name);
@@ -184,6 +185,12 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
                 if (dup_scalar(match, "name", &d->match_name, NULL) < 0 ||
                     dup_scalar(match, "macaddress", &d->match_macaddress, NULL) < 0)
                         return -ENOMEM;
+                if (!d->match_name && sd->implicit_name) {
+                        d->match_name = strdup(sd->id);
+                        if (!d->match_name)
+                                return -ENOMEM;
+                        d->match_name_implicit = true;
+                }
                 for (char *p = d->match_macaddress; p && *p; p++)
                         *p = (char) tolower((unsigned char) *p);
                 const np_node *drv = np_node_get(match, "driver");

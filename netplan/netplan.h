@@ -156,6 +156,8 @@ typedef struct np_netdef {
         bool has_match;
         np_pos match_pos;
         char *match_name;       /* glob, NULL if not given */
+        bool match_name_implicit; /* match_name is the id: an earlier file defined the
+                                   * device without match:, and netplan keeps that name */
         char *match_macaddress; /* lowercase aa:bb:.., NULL if not given */
         char **match_drivers;   /* NULL-terminated globs, NULL if not given */
         char *set_name;

@@ -41,8 +41,11 @@ struct ctx {
          * per id, remembering the last referencing node and its definition */
         char **missing_ids, **missing_owners;
         const np_node **missing_nodes;
-        size_t n_missing;
+        size_t n_missing;               /* entries ever added (strings are kept) */
         unsigned found;                 /* missing ids defined later in this pass */
+        uint32_t *gh_hash;              /* GHashTable layout: 0 unused, 1 tombstone */
+        size_t *gh_slot;
+        size_t gh_size, gh_mod, gh_nnodes, gh_noccupied;
         unsigned route_family;
         bool has_from, has_to, has_via;
         const char *route_type, *route_scope;
@@ -375,40 +378,139 @@ static int h_map(ctx *c, const np_node *n, const void *data) {
 
 /* ---- references ---- */
 
-static int note_missing(ctx *c, const np_node *n) {
-        for (size_t i = 0; i < c->n_missing; i++)
-                if (strcmp(c->missing_ids[i], S(n)) == 0) {
-                        c->missing_nodes[i] = n;
-                        return set_str(&c->missing_owners[i], c->cur->id);
+/* netplan keeps missing ids in a GHashTable and reports the first one its iterator
+ * yields, so which undefined reference is named depends on GLib's layout: open
+ * addressing over 2^shift slots, index (g_str_hash(key) * 11) % prime, quadratic
+ * probing, tombstones on removal, resize at 15/16 occupancy (GLib 2.74, ghash.c). */
+static const unsigned prime_mod[] = { 1, 2, 3, 7, 13, 31, 61, 127, 251, 509, 1021, 2039, 4093, 8191, 16381,
+                                      32749, 65521, 131071, 262139, 524287, 1048573 };
+
+static uint32_t g_str_hash_(const char *v) {
+        uint32_t h = 5381;
+        for (const signed char *p = (const signed char *) v; *p; p++)
+                h = (h << 5) + h + (uint32_t) (int32_t) *p;
+        return h < 2 ? 2 : h;
+}
+
+static void gh_clear(ctx *c) {
+        free(c->gh_hash);
+        free(c->gh_slot);
+        c->gh_hash = NULL;
+        c->gh_slot = NULL;
+        c->gh_size = c->gh_nnodes = c->gh_noccupied = 0;
+}
+
+/* finds the slot holding id, or where it would go; *found says which */
+static size_t gh_lookup(ctx *c, const char *id, uint32_t h, bool *found) {
+        size_t mask = c->gh_size - 1, idx = (size_t) ((uint32_t) (h * 11U) % c->gh_mod), step = 0;
+        size_t tomb = SIZE_MAX;
+        *found = false;
+        while (c->gh_hash[idx] != 0) {
+                if (c->gh_hash[idx] == h && strcmp(c->missing_ids[c->gh_slot[idx]], id) == 0) {
+                        *found = true;
+                        return idx;
                 }
+                if (c->gh_hash[idx] == 1 && tomb == SIZE_MAX)
+                        tomb = idx;
+                step++;
+                idx = (idx + step) & mask;
+        }
+        return tomb != SIZE_MAX ? tomb : idx;
+}
+
+static int gh_resize(ctx *c, size_t want) {
+        unsigned shift = 0;
+        for (size_t n = want; n; n >>= 1)
+                shift++;
+        if (shift < 3)
+                shift = 3;
+        if (shift >= ELEMENTSOF(prime_mod))
+                return -E2BIG;
+        size_t size = (size_t) 1 << shift;
+        uint32_t *oh = c->gh_hash;
+        size_t *os = c->gh_slot, osize = c->gh_size;
+        c->gh_hash = calloc(size, sizeof(uint32_t));
+        c->gh_slot = calloc(size, sizeof(size_t));
+        if (!c->gh_hash || !c->gh_slot) {
+                free(oh);
+                free(os);
+                return -ENOMEM;
+        }
+        c->gh_size = size;
+        c->gh_mod = prime_mod[shift];
+        c->gh_noccupied = c->gh_nnodes;
+        for (size_t i = 0; i < osize; i++)
+                if (oh[i] >= 2) {
+                        size_t mask = size - 1, idx = (size_t) ((uint32_t) (oh[i] * 11U) % c->gh_mod), step = 0;
+                        while (c->gh_hash[idx] != 0) {
+                                step++;
+                                idx = (idx + step) & mask;
+                        }
+                        c->gh_hash[idx] = oh[i];
+                        c->gh_slot[idx] = os[i];
+                }
+        free(oh);
+        free(os);
+        return 0;
+}
+
+static int gh_maybe_resize(ctx *c) {
+        size_t noc = c->gh_noccupied, size = c->gh_size;
+        if ((size > c->gh_nnodes * 4 && size > 8) || size <= noc + noc / 16)
+                return gh_resize(c, c->gh_nnodes * 4 / 3);
+        return 0;
+}
+
+static int note_missing(ctx *c, const np_node *n) {
+        if (c->gh_size == 0) {
+                int r = gh_resize(c, 0);
+                if (r < 0)
+                        return r;
+        }
+        uint32_t h = g_str_hash_(S(n));
+        bool found;
+        size_t idx = gh_lookup(c, S(n), h, &found);
+        if (found) {
+                /* g_hash_table_insert keeps the key, replaces the value */
+                size_t e = c->gh_slot[idx];
+                c->missing_nodes[e] = n;
+                return set_str(&c->missing_owners[e], c->cur->id);
+        }
         const np_node **nn = reallocarray(c->missing_nodes, c->n_missing + 1, sizeof(np_node *));
         if (!nn)
                 return -ENOMEM;
         c->missing_nodes = nn;
-        if (np_strv_push(&c->missing_ids, S(n)) < 0)
+        if (np_strv_push(&c->missing_ids, S(n)) < 0 || np_strv_push(&c->missing_owners, c->cur->id) < 0)
                 return -ENOMEM;
-        if (np_strv_push(&c->missing_owners, c->cur->id) < 0)
-                return -ENOMEM;
-        c->missing_nodes[c->n_missing++] = n;
-        return 0;
+        c->missing_nodes[c->n_missing] = n;
+        bool was_unused = c->gh_hash[idx] == 0;
+        c->gh_hash[idx] = h;
+        c->gh_slot[idx] = c->n_missing++;
+        c->gh_nnodes++;
+        if (was_unused)
+                c->gh_noccupied++;
+        return gh_maybe_resize(c);
 }
 
-static void found_id(ctx *c, const char *id) {
-        for (size_t i = 0; i < c->n_missing; i++)
-                if (strcmp(c->missing_ids[i], id) == 0) {
-                        free(c->missing_ids[i]);
-                        free(c->missing_owners[i]);
-                        for (size_t j = i; j + 1 < c->n_missing; j++) {
-                                c->missing_ids[j] = c->missing_ids[j + 1];
-                                c->missing_owners[j] = c->missing_owners[j + 1];
-                                c->missing_nodes[j] = c->missing_nodes[j + 1];
-                        }
-                        c->n_missing--;
-                        c->missing_ids[c->n_missing] = NULL;
-                        c->missing_owners[c->n_missing] = NULL;
-                        c->found++;
-                        return;
-                }
+static int found_id(ctx *c, const char *id) {
+        if (c->gh_size == 0)
+                return 0;
+        bool found;
+        size_t idx = gh_lookup(c, id, g_str_hash_(id), &found);
+        if (!found)
+                return 0;
+        c->gh_hash[idx] = 1; /* tombstone; the entry's strings stay until the ctx ends */
+        c->gh_nnodes--;
+        c->found++;
+        return gh_maybe_resize(c);
+}
+
+/* The entry netplan's iterator yields first; SIZE_MAX when nothing is missing. */
+static size_t first_missing(const ctx *c) {
+        for (size_t i = 0; i < c->gh_size; i++)
+                if (c->gh_hash[i] >= 2)
+                        return c->gh_slot[i];
+        return SIZE_MAX;
 }
 
 /* ---- match, auth ---- */
@@ -1763,7 +1865,7 @@ static int validate_netdef(ctx *c, const np_node *at) {
         const np_node *m = d->merged;
 
         /* netplan skips validation while ids are missing: a later pass completes it */
-        if (c->n_missing > 0)
+        if (c->gh_nnodes > 0)
                 return 0;
         if (d->backend == NP_BACKEND_OVS && access("/usr/bin/ovs-vsctl", F_OK) < 0)
                 return err(c, at, "%s: The 'ovs-vsctl' tool is required to setup OpenVSwitch interfaces.", d->id);
@@ -1822,7 +1924,9 @@ static int h_section(ctx *c, const np_node *n, const void *data) {
                 }
                 if (v->type != NP_NODE_MAPPING)
                         return type_error(c, v, NP_NODE_MAPPING);
-                found_id(c, S(k));
+                r = found_id(c, S(k));
+                if (r < 0)
+                        return r;
 
                 np_sdef *d = np_state_find(c->s, S(k));
                 if (d) {
@@ -1844,6 +1948,10 @@ static int h_section(ctx *c, const np_node *n, const void *data) {
                 r = validate_netdef(c, v);
                 if (r < 0)
                         return r;
+                /* a physical device without match: matches by name = id, and netplan keeps
+                 * that name even when a later file adds a match */
+                if ((type == NP_DEF_ETHERNET || type == NP_DEF_WIFI || type == NP_DEF_MODEM) && !d->has_match)
+                        d->implicit_name = true;
                 c->cur = NULL;
         }
         c->cur_backend = NP_BACKEND_NONE;
@@ -1875,7 +1983,9 @@ static int h_ovs_ports(ctx *c, const np_node *n, const void *data) {
                         const np_node *port = pair->values[j], *peer = pair->values[1 - j];
                         np_sdef *d = np_state_find(c->s, S(port));
                         if (!d) {
-                                found_id(c, S(port));
+                                int q = found_id(c, S(port));
+                                if (q < 0)
+                                        return q;
                                 d = state_add(c->s, S(port), NP_DEF_OVS_PORT, NP_BACKEND_OVS, c->s->cur_file);
                                 if (!d)
                                         return -ENOMEM;
@@ -1939,6 +2049,7 @@ static void ctx_done(ctx *c) {
         np_strv_free(c->missing_ids);
         np_strv_free(c->missing_owners);
         free(c->missing_nodes);
+        gh_clear(c);
 }
 
 static int copy_diags(np_diag_list *dst, const np_diag_list *src) {
@@ -1974,18 +2085,19 @@ int np_schema_check_file(np_state *s, const np_file *f, np_diag_list *diags) {
                 r = process_mapping(&c, f->root, root_keys);
                 if (r < 0 && r != -EINVAL)
                         goto out;
-                if (c.n_missing > 0 && c.found == previously_found)
+                if (c.gh_nnodes > 0 && c.found == previously_found)
                         break;
-                if (c.n_missing == 0 && c.found == 0)
+                if (c.gh_nnodes == 0 && c.found == 0)
                         break;
         }
         /* an error seen in the last pass wins over ids still missing */
-        if (c.n_missing > 0 && pass.n_errors == 0) {
+        size_t m = first_missing(&c);
+        if (m != SIZE_MAX && pass.n_errors == 0) {
                 np_diag_list_clear(&pass);
                 c.diags = diags;
-                _cleanup_free_ char *src = np_file_line(f, c.missing_nodes[0]->pos.line);
-                int q = np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, c.missing_nodes[0]->pos, src, NULL,
-                                    "%s: interface '%s' is not defined", c.missing_owners[0], c.missing_ids[0]);
+                _cleanup_free_ char *src = np_file_line(f, c.missing_nodes[m]->pos.line);
+                int q = np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, c.missing_nodes[m]->pos, src, NULL,
+                                    "%s: interface '%s' is not defined", c.missing_owners[m], c.missing_ids[m]);
                 r = q < 0 ? q : -EINVAL;
                 goto out;
         }

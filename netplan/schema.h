@@ -21,6 +21,7 @@ typedef struct np_sdef {
         np_node *merged;        /* the definition merged over all files so far */
         char *bond, *bridge, *vrf, *peer, *primary, *gateway4, *gateway6;
         bool has_match, has_addrgen, has_addrtok, link_ok;
+        bool implicit_name;     /* matched by id before a match: was added */
         long long vlan_id;
         char **ssids;
         char **path_cost, **port_prio;

@@ -44,6 +44,11 @@ static void test_definition_errors(void **state) {
         expect("network:\n  vlans:\n    v1: {id: 1}\n", -EINVAL, E("3:9: Error in network definition: v1: missing 'link' property"));
         expect("network:\n  vlans:\n    v1: {id: 1, link: eth9}\n", -EINVAL,
                E("3:23: Error in network definition: v1: interface 'eth9' is not defined"));
+        /* several undefined ids: netplan names the first in its GHashTable's order */
+        expect("network:\n  bridges:\n    br0:\n      interfaces: [eth0, eth1, ens3, wlan0]\n", -EINVAL,
+               E("4:32: Error in network definition: br0: interface 'ens3' is not defined"));
+        expect("network:\n  bonds:\n    bond0:\n      interfaces: [zz9, abc]\n  bridges:\n    br0:\n      interfaces: [abc, eth7]\n",
+               -EINVAL, E("4:20: Error in network definition: bond0: interface 'zz9' is not defined"));
         expect("network:\n  ethernets:\n    eth0:\n      routes: [{to: abc/24, via: 10.0.0.1}]\n", -EINVAL,
                E("4:21: Error in network definition: invalid IP family '-1'"));
         expect("network:\n  renderer: NetworkManager\n  ethernets:\n    eth0: {match: {driver: e1000}}\n", -EINVAL,

@@ -154,6 +154,26 @@ static void test_duplicate_keys(void **state) {
         assert_non_null(np_config_netdef_by_id(f->c, "eth1"));
 }
 
+static void test_implicit_match_name(void **state) {
+        fixture *f = *state;
+        /* eth0 first defined without match: netplan matches it by name "eth0" and keeps
+         * that name when a later file adds a match by MAC */
+        np_test_write(f->root, "etc/netplan/10-a.yaml", "network:\n  ethernets:\n    eth0: {dhcp4: true}\n");
+        np_test_write(f->root, "etc/netplan/20-b.yaml",
+                      "network:\n  ethernets:\n    eth0: {match: {macaddress: \"52:54:00:00:00:01\"}}\n");
+        assert_int_equal(load(f), 0);
+        const np_netdef *d = np_config_netdef_by_id(f->c, "eth0");
+        assert_true(d->has_match);
+        assert_string_equal(d->match_name, "eth0");
+        assert_true(d->match_name_implicit);
+        static const uint8_t mac[6] = { 0x52, 0x54, 0, 0, 0, 1 };
+        np_link_info renamed = { .name = "ens3", .mac = mac };
+        assert_false(np_netdef_matches(d, &renamed));
+        char *s = np_config_dump(f->c);
+        assert_non_null(strstr(s, "      match:\n        name: eth0\n        macaddress: 52:54:00:00:00:01\n"));
+        free(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_shadowing, setup, teardown),
@@ -164,6 +184,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_renderer_last_wins, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_candidates, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicate_keys, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_implicit_match_name, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
