@@ -512,7 +512,7 @@ static int writer_reserve(Writer *w, size_t n, uint8_t **ret) {
 }
 
 static int writer_tlv(Writer *w, uint16_t tag, const void *v, size_t len) {
-        uint8_t *p;
+        uint8_t *p = NULL;
         int r;
 
         r = writer_reserve(w, TLV_HEADER_SIZE + len, &p);
@@ -617,7 +617,7 @@ static int field_encode(const Field *f, const void *s, Writer *w, Context *ctx) 
                         ctx->n_addresses += n;
                 }
                 for (size_t k = 0; k < n; k++) {
-                        uint8_t *hdr;
+                        uint8_t *hdr = NULL;
                         size_t start;
 
                         r = writer_reserve(w, TLV_HEADER_SIZE, &hdr);

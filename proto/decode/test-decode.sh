@@ -22,5 +22,9 @@ lines=[json.loads(l) for l in sys.stdin]
 assert lines[-1]["summary"]["frames"] == 13 and lines[-1]["summary"]["skipped"] == 0
 assert lines[1]["type"] == "ADDRESSES" and len(lines[1]["links"]) == 4' <<<"$out"
 
+# Random bytes: nothing found, everything skipped, exit 0.
+out=$(head -c 4194304 /dev/urandom | "$dec")
+grep -q '^# 4194304 bytes, 0 frames, 4194304 bytes skipped' <<<"$out" || { echo "random: $out"; exit 1; }
+
 "$dec" --bogus </dev/null >/dev/null 2>&1 && exit 1
 echo ok
