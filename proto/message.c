@@ -377,6 +377,16 @@ static int tlv_next(const uint8_t *p, size_t size, size_t *off, uint16_t *ret_ta
         return 0;
 }
 
+/* The tables list tags 1..n in order, so the tag usually is the index; n_fields if unknown. */
+static size_t field_index(const Table *t, uint16_t tag) {
+        if (tag >= 1 && tag <= t->n_fields && t->fields[tag - 1].tag == tag)
+                return tag - 1;
+        for (size_t i = 0; i < t->n_fields; i++)
+                if (t->fields[i].tag == tag)
+                        return i;
+        return t->n_fields;
+}
+
 static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s, Context *ctx) {
         uint64_t seen = 0;
         size_t off;
@@ -394,9 +404,9 @@ static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s,
                         r = tlv_next(p, size, &off, &tag, &v, &len);
                         if (r != 0)
                                 return r;
-                        for (size_t i = 0; i < t->n_fields; i++)
-                                if (t->fields[i].tag == tag && t->fields[i].kind == KIND_REPEATED)
-                                        counts[i]++;
+                        size_t i = field_index(t, tag);
+                        if (i < t->n_fields && t->fields[i].kind == KIND_REPEATED)
+                                counts[i]++;
                 }
                 for (size_t i = 0; i < t->n_fields; i++) {
                         const Field *f = t->fields + i;
@@ -424,25 +434,22 @@ static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s,
                 uint16_t tag;
                 size_t len;
 
+                const Field *f;
+                size_t i;
+
                 r = tlv_next(p, size, &off, &tag, &v, &len);
                 if (r != 0)
                         return r;
-                for (size_t i = 0; i < t->n_fields; i++) {
-                        const Field *f = t->fields + i;
-
-                        if (f->tag != tag)
-                                continue;
-                        if (f->kind != KIND_REPEATED) {
-                                if (seen & (UINT64_C(1) << i))
-                                        return PROTO_E_BAD_FIELD;
-                        }
-                        seen |= UINT64_C(1) << i;
-                        r = field_decode(f, v, len, s, ctx);
-                        if (r != 0)
-                                return r;
-                        break;
-                }
-                /* A tag not in the table is a field of a later version: skipped. */
+                i = field_index(t, tag);
+                if (i >= t->n_fields)
+                        continue;       /* a field of a later version: skipped */
+                f = t->fields + i;
+                if (f->kind != KIND_REPEATED && (seen & (UINT64_C(1) << i)))
+                        return PROTO_E_BAD_FIELD;
+                seen |= UINT64_C(1) << i;
+                r = field_decode(f, v, len, s, ctx);
+                if (r != 0)
+                        return r;
         }
 
         for (size_t i = 0; i < t->n_fields; i++)
