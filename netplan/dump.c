@@ -4,6 +4,7 @@
  * and member lists are rebuilt from membership. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -105,7 +106,7 @@ static int addr_family(const np_node *n) {
         return 0;
 }
 
-static bool emit_node(out *o, const np_node *n, const char *key);
+static bool emit_node(out *o, const np_node *n, const char *key, const char *parent);
 
 /* flag lists netplan stores as bit sets and writes back in its own order */
 static const char *const optional_address_flags[] = { "ipv4-ll", "ipv6-ra", "dhcp4", "dhcp6", "static", NULL };
@@ -128,6 +129,68 @@ static bool emit_flags(out *o, unsigned f, const char *const *names, size_t firs
                 if ((f & (1U << j)) && !emit_scalar(o, names[j]))
                         return false;
         return emit_end(o, NP_NODE_SEQUENCE);
+}
+
+/* netplan stores these as guint with an "unset" value and writes a set-but-unset field
+ * back as null */
+enum { UINT_NO, UINT_PLAIN, UINT_ZERO_NULL, UINT_MAX_NULL };
+
+static bool in(const char *s, const char *const *v) {
+        for (size_t i = 0; v[i]; i++)
+                if (strcmp(s, v[i]) == 0)
+                        return true;
+        return false;
+}
+
+static const char *const bond_uint_params[] = { "min-links", "gratuitous-arp", "gratuitious-arp", "packets-per-slave",
+                                                "packets-per-member", "resend-igmp", NULL };
+
+static int uint_kind(const char *parent, const char *key) {
+        static const char *const zero_null[] = { "mtu", "ipv6-mtu", "congestion-window", "advertised-receive-window",
+                                                 "port", "ttl", "ageing", "aging", "limit", "mark", "keepalive",
+                                                 "channel", NULL };
+        static const char *const plain[] = { "virtual-function-count", "flow-label", "id", NULL };
+        if (strcmp(parent, "parameters") == 0)
+                return strcmp(key, "priority") == 0 || in(key, bond_uint_params) ? UINT_ZERO_NULL : UINT_NO;
+        if (strcmp(parent, "routing-policy") == 0)
+                return strcmp(key, "table") == 0 || strcmp(key, "mark") == 0 ? UINT_ZERO_NULL
+                       : strcmp(key, "priority") == 0 || strcmp(key, "type-of-service") == 0 ? UINT_PLAIN : UINT_NO;
+        if (strcmp(parent, "routes") == 0 && strcmp(key, "table") == 0)
+                return UINT_ZERO_NULL;
+        if ((strcmp(parent, "routes") == 0 && strcmp(key, "metric") == 0) || strcmp(key, "route-metric") == 0)
+                return UINT_MAX_NULL;
+        if (strcmp(parent, "") == 0 && strcmp(key, "type-of-service") == 0)
+                return UINT_ZERO_NULL;
+        if (strcmp(parent, "") == 0 && strcmp(key, "table") == 0)
+                return UINT_PLAIN;
+        if (in(key, zero_null))
+                return UINT_ZERO_NULL;
+        if (in(key, plain))
+                return UINT_PLAIN;
+        return UINT_NO;
+}
+
+/* g_ascii_strtoull as netplan's guint handler uses it */
+static bool parse_uint(const char *s, unsigned long long *ret) {
+        char *end;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (*end != '\0' || v > UINT32_MAX)
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* a bond's parameters block is written only when some parameter is set to something */
+static bool bond_params_unset(const np_node *v) {
+        if (v->type != NP_NODE_MAPPING)
+                return false;
+        for (size_t i = 0; i < v->n; i++) {
+                const char *k = np_node_scalar(v->keys[i]), *s = np_node_scalar(v->values[i]);
+                unsigned long long x;
+                if (!k || !s || !in(k, bond_uint_params) || !parse_uint(s, &x) || x != 0)
+                        return false;
+        }
+        return true;
 }
 
 static const char *bond_param_name(const char *k) {
@@ -160,7 +223,7 @@ static bool emit_route(out *o, const np_node *r) {
                 if (!k || np_node_index(r, k) != (ssize_t) i || strcmp(k, "scope") == 0 ||
                     (strcmp(k, "type") == 0 && strcasecmp(type, "unicast") == 0))
                         continue;
-                if (!emit_scalar(o, k) || !emit_node(o, r->values[i], k))
+                if (!emit_scalar(o, k) || !emit_node(o, r->values[i], k, "routes"))
                         return false;
         }
         if (strcasecmp(scope, "global") != 0 && (!emit_scalar(o, "scope") || !emit_scalar(o, scope)))
@@ -182,7 +245,7 @@ static bool emit_auth(out *o, const np_node *auth, const char *password) {
                         continue;
                 if (password && strcmp(k, "password") == 0)
                         continue;
-                if (!emit_scalar(o, k) || !emit_node(o, auth->values[i], k))
+                if (!emit_scalar(o, k) || !emit_node(o, auth->values[i], k, "auth"))
                         return false;
         }
         return emit_end(o, NP_NODE_MAPPING);
@@ -205,7 +268,7 @@ static bool emit_access_point(out *o, const np_node *ap) {
                                 return false;
                         continue;
                 }
-                if (!emit_scalar(o, k) || !emit_node(o, ap->values[i], k))
+                if (!emit_scalar(o, k) || !emit_node(o, ap->values[i], k, "access-point"))
                         return false;
         }
         if ((auth || password) && (!emit_scalar(o, "auth") || !emit_auth(o, auth, password)))
@@ -219,17 +282,26 @@ static bool emit_addresses(out *o, const np_node *n) {
         static const int order[] = { AF_INET, AF_INET6 };
         for (size_t pass = 0; pass < 2; pass++)
                 for (size_t i = 0; i < n->n; i++)
-                        if (addr_family(n->values[i]) == order[pass] && !emit_node(o, n->values[i], ""))
+                        if (addr_family(n->values[i]) == order[pass] && !emit_node(o, n->values[i], "", "addresses"))
                                 return false;
         return emit_end(o, NP_NODE_SEQUENCE);
 }
 
-static bool emit_node(out *o, const np_node *n, const char *key) {
+static bool emit_node(out *o, const np_node *n, const char *key, const char *parent) {
         switch (n->type) {
         case NP_NODE_SCALAR: {
                 bool b;
                 if (np_key_is_bool(key) && np_parse_bool(n->scalar, &b))
                         return emit_scalar(o, b ? "true" : "false");
+                int kind = uint_kind(parent, key);
+                unsigned long long v;
+                if (kind != UINT_NO && parse_uint(n->scalar, &v)) {
+                        if ((kind == UINT_ZERO_NULL && v == 0) || (kind == UINT_MAX_NULL && v == UINT32_MAX))
+                                return emit_scalar(o, "null");
+                        char buf[32];
+                        snprintf(buf, sizeof buf, "%llu", v);
+                        return emit_scalar(o, buf);
+                }
                 return emit_scalar(o, n->scalar);
         }
         case NP_NODE_SEQUENCE:
@@ -238,14 +310,14 @@ static bool emit_node(out *o, const np_node *n, const char *key) {
                 if (strcmp(key, "port-range") == 0 && n->n == 2 && np_node_scalar(n->values[0]) &&
                     np_node_scalar(n->values[1]) &&
                     strtoull(n->values[0]->scalar, NULL, 10) > strtoull(n->values[1]->scalar, NULL, 10))
-                        return emit_start(o, NP_NODE_SEQUENCE) && emit_node(o, n->values[1], "") &&
-                               emit_node(o, n->values[0], "") && emit_end(o, NP_NODE_SEQUENCE);
+                        return emit_start(o, NP_NODE_SEQUENCE) && emit_node(o, n->values[1], "", key) &&
+                               emit_node(o, n->values[0], "", key) && emit_end(o, NP_NODE_SEQUENCE);
                 if (!emit_start(o, NP_NODE_SEQUENCE))
                         return false;
                 for (size_t i = 0; i < n->n; i++) {
                         bool ok = strcmp(key, "routes") == 0 && n->values[i]->type == NP_NODE_MAPPING
                                           ? emit_route(o, n->values[i])
-                                          : emit_node(o, n->values[i], "");
+                                          : emit_node(o, n->values[i], key, parent);
                         if (!ok)
                                 return false;
                 }
@@ -263,7 +335,7 @@ static bool emit_node(out *o, const np_node *n, const char *key) {
                                 continue;
                         }
                         const char *name = strcmp(key, "parameters") == 0 ? bond_param_name(k) : k;
-                        if (!emit_scalar(o, name) || !emit_node(o, n->values[i], k))
+                        if (!emit_scalar(o, name) || !emit_node(o, n->values[i], k, key))
                                 return false;
                 }
                 return emit_end(o, NP_NODE_MAPPING);
@@ -288,12 +360,17 @@ static bool is_default(np_def_type t, const char *k, const np_node *v) {
         const char *s = np_node_scalar(v);
         if (strcmp(k, "dhcp-identifier") == 0)
                 return s && strcasecmp(s, "duid") == 0;
+        /* booleans netplan writes only when true */
+        static const char *const true_only[] = { "critical", "ignore-carrier", "optional", "emit-lldp", NULL };
+        bool b;
+        if (s && in(k, true_only) && np_parse_bool(s, &b))
+                return !b;
         if (strcmp(k, "link-local") == 0)
                 return flags_of(v, (const char *const[]) { "ipv4", "ipv6", NULL }) == 2U;
         if (strcmp(k, "wakeonwlan") == 0)
                 return (flags_of(v, wowlan_flags) & ~1U) == 0;
         if (strcmp(k, "parameters") == 0) /* bridges keep theirs: custom bridging */
-                return t == NP_DEF_BOND && v->type == NP_NODE_MAPPING && v->n == 0;
+                return t == NP_DEF_BOND && bond_params_unset(v);
         return false;
 }
 
@@ -325,7 +402,7 @@ static bool emit_def(out *o, const np_config *c, const np_netdef *d) {
                                 const char *mk = np_node_scalar(mm->keys[j]);
                                 if (!mk || np_node_index(mm, mk) != (ssize_t) j)
                                         continue;
-                                if (!emit_scalar(o, mk) || !emit_node(o, mm->values[j], mk))
+                                if (!emit_scalar(o, mk) || !emit_node(o, mm->values[j], mk, "match"))
                                         return false;
                         }
                         if (!emit_end(o, NP_NODE_MAPPING))
@@ -351,7 +428,7 @@ static bool emit_def(out *o, const np_config *c, const np_netdef *d) {
                                 return false;
                         continue;
                 }
-                if (!emit_scalar(o, k) || !emit_node(o, m->values[i], k))
+                if (!emit_scalar(o, k) || !emit_node(o, m->values[i], k, ""))
                         return false;
         }
         if (!wrote_interfaces && d->interfaces &&
@@ -390,7 +467,7 @@ char *np_config_dump(const np_config *c) {
                 ok = ok && emit_scalar(&o, "renderer") && emit_scalar(&o, c->renderer);
         const np_node *ovs = np_node_get(c->root, "openvswitch");
         if (ovs)
-                ok = ok && emit_scalar(&o, "openvswitch") && emit_node(&o, ovs, "openvswitch");
+                ok = ok && emit_scalar(&o, "openvswitch") && emit_node(&o, ovs, "openvswitch", "network");
         for (int t = 0; ok && t < _NP_DEF_TYPE_MAX; t++) {
                 if (t == NP_DEF_OVS_PORT)
                         continue;

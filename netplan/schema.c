@@ -1797,9 +1797,9 @@ static int validate_tunnel(ctx *c, const np_node *at, const np_node *m) {
         }
         if (strcmp(md, "vxlan") == 0) {
                 const np_node *id = get(m, "id");
-                if (!id)
+                unsigned long long v = id ? strtoull(S(id), NULL, 10) : 0;
+                if (v == 0) /* 0 is netplan's "unset" */
                         return err(c, at, "%s: missing 'id' property (VXLAN VNI)", d->id);
-                unsigned long long v = strtoull(S(id), NULL, 10);
                 if (v < 1 || v > 16777215)
                         return err(c, at, "%s: VXLAN 'id' (VNI) must be in range [1..16777215]", d->id);
                 const np_node *loc = get(m, "local"), *rem = get(m, "remote");
@@ -1876,7 +1876,8 @@ static int validate_netdef(ctx *c, const np_node *at) {
         if (d->type == NP_DEF_VLAN) {
                 if (!d->link_ok)
                         return err(c, at, "%s: missing 'link' property", d->id);
-                if (d->vlan_id < 0)
+                /* netplan's "unset" is G_MAXUINT, so an explicit 4294967295 is unset too */
+                if (d->vlan_id < 0 || d->vlan_id == UINT32_MAX)
                         return err(c, at, "%s: missing 'id' property", d->id);
                 if (d->vlan_id > 4094)
                         return err(c, at, "%s: invalid id '%u' (allowed values are 0 to 4094)", d->id, (unsigned) d->vlan_id);
@@ -1893,8 +1894,11 @@ static int validate_netdef(ctx *c, const np_node *at) {
                 if (r < 0)
                         return r;
         }
-        if (d->type == NP_DEF_VRF && !get(m, "table"))
-                return err(c, at, "%s: missing 'table' property", d->id);
+        if (d->type == NP_DEF_VRF) {
+                const char *t = np_node_scalar(get(m, "table"));
+                if (!t || strtoull(t, NULL, 10) == UINT32_MAX) /* G_MAXUINT is "unset" */
+                        return err(c, at, "%s: missing 'table' property", d->id);
+        }
         return 0;
 }
 
@@ -2259,11 +2263,12 @@ int np_schema_check_final(np_state *s, np_diag_list *diags) {
                         const np_node *ap = aps->values[j];
                         const char *ssid = np_node_scalar(aps->keys[j]);
                         const char *band = np_node_scalar(get(ap, "band")), *ch = np_node_scalar(get(ap, "channel"));
-                        if (band && ch) {
+                        unsigned long c = ch ? strtoul(ch, NULL, 10) : 0;
+                        if (band && c != 0) { /* channel 0 is "unset" */
                                 bool five = band[0] == '5';
-                                unsigned long c = strtoul(ch, NULL, 10);
                                 if (!channel_ok(five, c))
-                                        return raw_err(diags, "ERROR: invalid %s WiFi channel: %lu", five ? "5GHz" : "2.4GHz", c);
+                                        return raw_err(diags, "ERROR: invalid %s WiFi channel: %d", five ? "5GHz" : "2.4GHz",
+                                                       (int) (unsigned) c);
                         }
                         if (be == NP_BACKEND_NETWORKD && scalar_is(get(ap, "mode"), "ap"))
                                 return raw_err(diags, "ERROR: %s: %s: networkd does not support this wifi mode", d->id, ssid);
