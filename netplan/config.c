@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "netplan/netplan-internal.h"
@@ -296,30 +297,55 @@ static int read_file(const char *path, np_file **ret, np_diag_list *diags) {
 
 /* ---- version ---- */
 
+/* dpkg's status database is ~1 MB: map it and search, rather than parse it line by line
+ * (this runs on every `netguard check`). */
 static int version_from_dpkg(const char *root, unsigned *ret) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_free_ char *line = NULL;
-        size_t cap = 0;
-        bool in_pkg = false;
+        struct stat st;
 
         if (asprintf(&path, "%s/var/lib/dpkg/status", root) < 0)
                 return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
                 return -errno;
-        while (getline(&line, &cap, f) > 0) {
-                if (strncmp(line, "Package: ", 9) == 0)
-                        in_pkg = strcmp(line + 9, "netplan.io\n") == 0;
-                else if (in_pkg && strncmp(line, "Version: ", 9) == 0) {
-                        const char *v = line + 9;
-                        const char *colon = strchr(v, ':');
-                        if (colon && colon < v + 4)
-                                v = colon + 1; /* epoch */
-                        return np_version_parse(v, ret);
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t) st.st_size > 256U * 1024U * 1024U)
+                return -EINVAL;
+        size_t len = (size_t) st.st_size;
+        const char *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED)
+                return -errno;
+        static const char pkg[] = "Package: netplan.io\n";
+        int r = -ENOENT;
+        for (const char *p = m; p < m + len;) {
+                const char *hit = memmem(p, (size_t) (m + len - p), pkg, sizeof pkg - 1);
+                if (!hit)
+                        break;
+                p = hit + sizeof pkg - 1;
+                if (hit != m && hit[-1] != '\n')
+                        continue;
+                const char *end = memmem(p, (size_t) (m + len - p), "\n\n", 2) ?: m + len;
+                for (const char *l = p; l < end;) {
+                        const char *nl = memchr(l, '\n', (size_t) (end - l)) ?: end;
+                        if ((size_t) (nl - l) > 9 && memcmp(l, "Version: ", 9) == 0) {
+                                char v[64];
+                                size_t vl = (size_t) (nl - l) - 9;
+                                if (vl >= sizeof v)
+                                        vl = sizeof v - 1;
+                                memcpy(v, l + 9, vl);
+                                v[vl] = '\0';
+                                const char *colon = strchr(v, ':');
+                                const char *ver = colon && colon < v + 4 ? colon + 1 : v; /* epoch */
+                                r = np_version_parse(ver, ret);
+                                break;
+                        }
+                        l = nl + 1;
                 }
+                break;
         }
-        return -ENOENT;
+        munmap((void *) m, len);
+        return r;
 }
 
 /* ---- load ---- */
