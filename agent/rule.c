@@ -21,9 +21,8 @@ static const rule_info rules[_RULE_ID_MAX] = {
                 "NG002", "management-unaddressed", RULE_SEVERITY_ERROR,
                 "the management link keeps no address source the host can reach",
                 "The definition that applies to the management link keeps no address the host can\n"
-                "reach: DHCP in the family the host uses is off (or there is no evidence that the\n"
-                "host side serves DHCP there, i.e. the link holds no DHCP lease now), and no static\n"
-                "address lies in a subnet the host reaches (the link's current subnet, or one that\n"
+                "reach: DHCP in the family the host uses is off, and no static address lies in a\n"
+                "subnet the host reaches (the link's current subnet, or one that\n"
                 "contains the host peer). This is the classic failure: switching the management\n"
                 "interface from DHCP to a static address in another subnet.\n"
                 "\n"
@@ -37,9 +36,12 @@ static const rule_info rules[_RULE_ID_MAX] = {
                 "The management link stays reachable, in a subnet the host reaches, but its address\n"
                 "changes (for instance from the DHCP lease 192.0.2.58 to a static 192.0.2.77). A\n"
                 "host that cached the old address loses the guest until the agent reports the new\n"
-                "one over its channel.\n"
+                "one over its channel. A switch from a static address to DHCP on a link that holds\n"
+                "no lease now is reported here too: nothing shows the host side serves DHCP, so the\n"
+                "address may move anywhere the DHCP server chooses.\n"
                 "\n"
-                "Fix: use the current address as the static address, or keep DHCP.\n",
+                "Fix: use the current address as the static address, or keep DHCP; when switching\n"
+                "to DHCP, keep the current address in `addresses` as well.\n",
         },
         [RULE_MANAGEMENT_DOWN] = {
                 "NG004", "management-down", RULE_SEVERITY_ERROR,
