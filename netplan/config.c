@@ -191,11 +191,12 @@ static void cands_free(cand *v, size_t n) {
         free(v);
 }
 
-static int io_diag(np_diag_list *diags, int r, const char *fmt, ...) _printf_(3, 4);
-static int io_diag(np_diag_list *diags, int r, const char *fmt, ...) {
+/* "cannot judge": pos.file names the file (line 0), the message says what happened */
+static int io_diag(np_diag_list *diags, const char *path, int r, const char *fmt, ...) _printf_(4, 5);
+static int io_diag(np_diag_list *diags, const char *path, int r, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        int q = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_IO, (np_pos) {}, NULL, NULL, fmt, ap);
+        int q = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_IO, (np_pos) { .file = path }, NULL, NULL, fmt, ap);
         va_end(ap);
         return q < 0 ? q : r;
 }
@@ -208,7 +209,7 @@ static int scan_dir(const char *root, const char *sub, cand **v, size_t *n, np_d
         if (!d) {
                 if (errno == ENOENT || errno == ENOTDIR)
                         return 0;
-                return io_diag(diags, -errno, "Cannot open directory %s: %s", dir, strerror(errno));
+                return io_diag(diags, dir, -errno, "Cannot open directory %s: %s", dir, strerror(errno));
         }
         struct dirent *de;
         int r = 0;
@@ -224,7 +225,7 @@ static int scan_dir(const char *root, const char *sub, cand **v, size_t *n, np_d
                 }
                 r = cand_put(v, n, de->d_name, p);
                 if (r == -E2BIG) {
-                        r = io_diag(diags, -E2BIG, "%s: more than 1024 netplan files: %s", dir, strerror(E2BIG));
+                        r = io_diag(diags, dir, -E2BIG, "%s: more than 1024 netplan files: %s", dir, strerror(E2BIG));
                         break;
                 }
                 if (r < 0)
@@ -243,25 +244,25 @@ static int read_file(const char *path, np_file **ret, np_diag_list *diags) {
         if (!f->path)
                 return -ENOMEM;
         if (stat(path, &st) < 0)
-                return io_diag(diags, -errno, "Cannot stat %s: %s", path, strerror(errno));
+                return io_diag(diags, path, -errno, "Cannot stat %s: %s", path, strerror(errno));
         if (S_ISDIR(st.st_mode))
-                return io_diag(diags, -EISDIR, "Cannot read %s: %s", path, strerror(EISDIR));
+                return io_diag(diags, path, -EISDIR, "Cannot read %s: %s", path, strerror(EISDIR));
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return io_diag(diags, -errno, "Cannot open %s: %s", path, strerror(errno));
+                return io_diag(diags, path, -errno, "Cannot open %s: %s", path, strerror(errno));
         if (fstat(fd, &st) < 0)
-                return io_diag(diags, -errno, "Cannot stat %s: %s", path, strerror(errno));
+                return io_diag(diags, path, -errno, "Cannot stat %s: %s", path, strerror(errno));
         if (!S_ISREG(st.st_mode))
-                return io_diag(diags, -EBADFD, "Cannot read %s: not a regular file (%s)", path, strerror(EBADFD));
+                return io_diag(diags, path, -EBADFD, "Cannot read %s: not a regular file (%s)", path, strerror(EBADFD));
         if ((uint64_t) st.st_size > NP_MAX_FILE_SIZE)
-                return io_diag(diags, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
+                return io_diag(diags, path, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
         f->data = malloc((size_t) st.st_size + 1);
         if (!f->data)
                 return -ENOMEM;
         size_t got = 0;
         for (;;) {
                 if (got > NP_MAX_FILE_SIZE)
-                        return io_diag(diags, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
+                        return io_diag(diags, path, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
                 if (got == (size_t) st.st_size) {
                         /* the file may have grown: probe one byte */
                         char probe;
@@ -269,14 +270,14 @@ static int read_file(const char *path, np_file **ret, np_diag_list *diags) {
                         if (k == 0)
                                 break;
                         if (k < 0)
-                                return io_diag(diags, -errno, "Cannot read %s: %s", path, strerror(errno));
-                        return io_diag(diags, -EAGAIN, "Cannot read %s: file changed while reading (%s)", path, strerror(EAGAIN));
+                                return io_diag(diags, path, -errno, "Cannot read %s: %s", path, strerror(errno));
+                        return io_diag(diags, path, -EAGAIN, "Cannot read %s: file changed while reading (%s)", path, strerror(EAGAIN));
                 }
                 ssize_t k = read(fd, f->data + got, (size_t) st.st_size - got);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return io_diag(diags, -errno, "Cannot read %s: %s", path, strerror(errno));
+                        return io_diag(diags, path, -errno, "Cannot read %s: %s", path, strerror(errno));
                 }
                 if (k == 0)
                         break;

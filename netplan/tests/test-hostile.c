@@ -99,6 +99,12 @@ static void test_filesystem_oddities(void **state) {
         assert_int_equal(np_test_load(root, NULL, NULL, &diags), -ELOOP);
         assert_int_equal(diags.items[0].kind, NP_DIAG_IO);
         assert_non_null(strstr(diags.items[0].message, "Cannot stat"));
+        assert_non_null(strstr(diags.items[0].pos.file, "/etc/netplan/loop.yaml"));
+        assert_int_equal(diags.items[0].pos.line, 0);
+        char *s = np_diag_format(&diags.items[0]);
+        assert_non_null(strstr(s, "Cannot stat "));
+        assert_non_null(strstr(s, "loop.yaml: Too many levels of symbolic links\n"));
+        free(s);
         np_diag_list_clear(&diags);
         assert_int_equal(unlink(path), 0);
 
