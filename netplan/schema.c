@@ -1209,6 +1209,9 @@ static int h_bond_mode(ctx *c, const np_node *n, const void *data) {
 }
 
 static int h_arp_ip_targets(ctx *c, const np_node *n, const void *data) {
+        if (c->cur->n_arp_targets == n->n) /* see h_wg_peers */
+                return 0;
+        c->cur->n_arp_targets += n->n;
         for (size_t i = 0; i < n->n; i++) {
                 const np_node *e = n->values[i];
                 if (e->type != NP_NODE_SCALAR)
@@ -1474,7 +1477,12 @@ static const kdef wg_peer_keys[] = {
         {}
 };
 
+/* netplan skips (unchecked) a list as long as the one the definition already holds: its
+ * guard against adding the same entries again on a second parser pass */
 static int h_wg_peers(ctx *c, const np_node *n, const void *data) {
+        if (c->cur->n_peers == n->n)
+                return 0;
+        c->cur->n_peers += n->n;
         for (size_t i = 0; i < n->n; i++) {
                 const np_node *e = n->values[i];
                 if (e->type != NP_NODE_MAPPING)

@@ -23,6 +23,7 @@ typedef struct np_sdef {
         bool has_match, has_addrgen, has_addrtok, link_ok;
         bool implicit_name;     /* matched by id before a match: was added */
         long long vlan_id;
+        size_t n_peers, n_arp_targets;  /* list lengths netplan holds so far */
         char **ssids;
         char **path_cost, **port_prio;
 } np_sdef;
