@@ -100,7 +100,7 @@ static int merge(np_node **dst, const np_node *src, const char *parent, const ch
                 for (size_t i = 0; i < src->n; i++) {
                         bool dup = false;
                         for (size_t j = 0; j < d->n && !dup && !keep_dups; j++)
-                                dup = np_node_equal(d->values[j], src->values[i]);
+                                dup = np_node_equiv(d->values[j], src->values[i]);
                         if (dup)
                                 continue;
                         np_node *c = NULL;
@@ -428,6 +428,16 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                 r = np_schema_check_file(s, f, diags);
                 if (r < 0)
                         goto out;
+                if (f->too_deep.line > 0 || f->recursive_alias.line > 0) {
+                        np_pos at = f->too_deep.line > 0 ? f->too_deep : f->recursive_alias;
+                        _cleanup_free_ char *src = np_file_line(f, at.line);
+                        r = np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_YAML, at, src, NULL, "%s",
+                                        f->too_deep.line > 0 ? "nesting too deep (more than 64 levels)"
+                                                             : "recursive alias (netplan would recurse until it crashes)");
+                        if (r >= 0)
+                                r = -EINVAL;
+                        goto out;
+                }
                 /* netplan re-parses the whole file on each pass and 0.106 appends some
                  * lists again each time (see seq_keeps_duplicates) */
                 for (size_t k = 0; k < (f->root ? f->root->n : 0); k++) {

@@ -91,13 +91,14 @@ static int addr_family(const np_node *n) {
                 n = n->keys[0];
         if (n->type != NP_NODE_SCALAR)
                 return 0;
-        char buf[INET6_ADDRSTRLEN + 8];
-        if (strlen(n->scalar) >= sizeof buf)
+        /* as netplan splits it: at the last '/' */
+        char buf[INET6_ADDRSTRLEN + 1];
+        const char *sl = strrchr(n->scalar, '/');
+        size_t len = sl ? (size_t) (sl - n->scalar) : strlen(n->scalar);
+        if (len >= sizeof buf)
                 return 0;
-        strcpy(buf, n->scalar);
-        char *sl = strchr(buf, '/');
-        if (sl)
-                *sl = '\0';
+        memcpy(buf, n->scalar, len);
+        buf[len] = '\0';
         struct in6_addr a;
         if (inet_pton(AF_INET, buf, &a) > 0)
                 return AF_INET;
@@ -334,6 +335,8 @@ static bool emit_node(out *o, const np_node *n, const char *key, const char *par
                                         return false;
                                 continue;
                         }
+                        if (n->values[i]->type == NP_NODE_SEQUENCE && n->values[i]->n == 0)
+                                continue; /* netplan never created the list */
                         const char *name = strcmp(key, "parameters") == 0 ? bond_param_name(k) : k;
                         if (!emit_scalar(o, name) || !emit_node(o, n->values[i], k, key))
                                 return false;
@@ -358,6 +361,9 @@ static bool emit_strv(out *o, char *const *v) {
 /* keys netplan does not write back when they hold its default */
 static bool is_default(np_def_type t, const char *k, const np_node *v) {
         const char *s = np_node_scalar(v);
+        /* an empty list leaves netplan's array unset; link-local: [] is a setting */
+        if (v->type == NP_NODE_SEQUENCE && v->n == 0 && strcmp(k, "link-local") != 0)
+                return true;
         if (strcmp(k, "dhcp-identifier") == 0)
                 return s && strcasecmp(s, "duid") == 0;
         /* booleans netplan writes only when true */

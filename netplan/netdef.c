@@ -57,18 +57,15 @@ static bool get_bool(const np_node *map, const char *key, bool def, np_pos *pos)
 }
 
 static int parse_prefixed(const char *text, int *family, np_in_addr *addr, unsigned *plen) {
-        char buf[INET6_ADDRSTRLEN + 8];
-        if (strlen(text) >= sizeof buf)
+        char buf[INET6_ADDRSTRLEN + 1];
+        const char *sl = strrchr(text, '/');
+        size_t len = sl ? (size_t) (sl - text) : strlen(text);
+        unsigned long p = sl ? strtoul(sl + 1, NULL, 10) : 0;
+        bool has_plen = sl != NULL;
+        if (len >= sizeof buf)
                 return -EINVAL;
-        strcpy(buf, text);
-        char *sl = strrchr(buf, '/');
-        unsigned long p = 0;
-        bool has_plen = false;
-        if (sl) {
-                *sl = '\0';
-                p = strtoul(sl + 1, NULL, 10);
-                has_plen = true;
-        }
+        memcpy(buf, text, len);
+        buf[len] = '\0';
         if (inet_pton(AF_INET, buf, &addr->in) > 0) {
                 *family = AF_INET;
                 *plen = has_plen ? (unsigned) p : 32;

@@ -16,6 +16,9 @@
 /* netplan's deepest legal nesting is about 8 levels (network.wifis.X.access-points.Y.
  * auth.key-management); 64 keeps pathological "[[[[..." input from costing stack. */
 #define NP_MAX_DEPTH 64U
+/* Beyond NP_MAX_DEPTH levels are parsed but dropped (netplan reports some grammar error
+ * above them); beyond this the parse stops: libyaml's cost per token grows with depth. */
+#define NP_MAX_PARSE_DEPTH 256U
 /* Bounds the tree built from one file, including alias expansion ("billion laughs"). */
 #define NP_MAX_NODES 200000U
 /* Files read from {lib,etc,run}/netplan together; netplan has no limit, but a directory
@@ -44,6 +47,7 @@ int np_node_append(np_node *parent, np_node *key, np_node *value);
 np_node *np_node_get_mut(np_node *map, const char *key);
 ssize_t np_node_index(const np_node *map, const char *key);
 bool np_node_equal(const np_node *a, const np_node *b);
+bool np_node_equiv(const np_node *a, const np_node *b);
 
 /* One loaded file: its name (owned by the config's string table) and its bytes, kept to
  * quote source lines in diagnostics. */
@@ -52,6 +56,9 @@ typedef struct np_file {
         char *data;
         size_t size;
         np_node *root;          /* the document's root, NULL for an empty file */
+        /* problems netplan would only hit after its grammar checks (line 0: none) */
+        np_pos too_deep;        /* first collection nested beyond NP_MAX_DEPTH (dropped) */
+        np_pos recursive_alias; /* first alias to one of its own ancestors */
 } np_file;
 
 np_file *np_file_free(np_file *f);

@@ -118,6 +118,43 @@ bool np_node_equal(const np_node *a, const np_node *b) {
         return true;
 }
 
+/* Equal as a parser reading them sees them: a mapping by its effective (last) value of
+ * each key, so duplicate keys do not make two entries differ. */
+bool np_node_equiv(const np_node *a, const np_node *b) {
+        if (a->type != b->type)
+                return false;
+        if (a->type == NP_NODE_SCALAR)
+                return strcmp(a->scalar, b->scalar) == 0;
+        if (a->type == NP_NODE_SEQUENCE) {
+                if (a->n != b->n)
+                        return false;
+                for (size_t i = 0; i < a->n; i++)
+                        if (!np_node_equiv(a->values[i], b->values[i]))
+                                return false;
+                return true;
+        }
+        size_t distinct_a = 0, distinct_b = 0;
+        for (size_t i = 0; i < a->n; i++) {
+                const char *k = np_node_scalar(a->keys[i]);
+                if (!k)
+                        return false;
+                if (np_node_index(a, k) != (ssize_t) i)
+                        continue;
+                distinct_a++;
+                const np_node *bv = np_node_get(b, k);
+                if (!bv || !np_node_equiv(a->values[i], bv))
+                        return false;
+        }
+        for (size_t i = 0; i < b->n; i++) {
+                const char *k = np_node_scalar(b->keys[i]);
+                if (!k)
+                        return false;
+                if (np_node_index(b, k) == (ssize_t) i)
+                        distinct_b++;
+        }
+        return distinct_a == distinct_b;
+}
+
 /* ---- public accessors ---- */
 
 np_node_type np_node_get_type(const np_node *n) {

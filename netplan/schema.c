@@ -107,6 +107,10 @@ static void sdef_free(np_sdef *d) {
         np_node_free(d->merged);
         np_strv_free(d->ssids);
         np_strv_free(d->path_cost);
+        np_strv_free(d->ovs_external_ids);
+        np_strv_free(d->ovs_other_config);
+        np_strv_free(d->ovs_external_ids_v);
+        np_strv_free(d->ovs_other_config_v);
         np_strv_free(d->port_prio);
         free(d);
 }
@@ -114,6 +118,10 @@ static void sdef_free(np_sdef *d) {
 np_state *np_state_free(np_state *s) {
         if (!s)
                 return NULL;
+        np_strv_free(s->ovs_external_ids);
+        np_strv_free(s->ovs_other_config);
+        np_strv_free(s->ovs_external_ids_v);
+        np_strv_free(s->ovs_other_config_v);
         for (size_t i = 0; i < s->n_defs; i++)
                 sdef_free(s->defs[i]);
         free(s->defs);
@@ -252,9 +260,9 @@ static bool is_ip6(const char *s) {
 }
 
 static bool is_hostname(const char *s) {
-        /* RFC 1123 labels */
+        /* labels of letters, digits and inner hyphens; netplan's regex sets no lengths */
         size_t len = strlen(s), label = 0;
-        if (len == 0 || len > 253)
+        if (len == 0)
                 return false;
         for (size_t i = 0; i < len; i++) {
                 char ch = s[i];
@@ -268,8 +276,7 @@ static bool is_hostname(const char *s) {
                         return false;
                 if (label == 0 && ch == '-')
                         return false;
-                if (++label > 63)
-                        return false;
+                label++;
         }
         return s[len - 1] != '-';
 }
@@ -310,19 +317,6 @@ static int h_datalist(ctx *c, const np_node *n, const void *data) {
                         return err(c, n->keys[i], "expected scalar");
                 if (n->values[i]->type != NP_NODE_SCALAR)
                         return err(c, n->values[i], "expected scalar");
-        }
-        return 0;
-}
-
-static int h_strmap(ctx *c, const np_node *n, const void *data) {
-        for (size_t i = 0; i < n->n; i++) {
-                if (n->keys[i]->type != NP_NODE_SCALAR)
-                        return err(c, n->keys[i], "expected scalar");
-                if (n->values[i]->type != NP_NODE_SCALAR)
-                        return err(c, n->values[i], "expected scalar");
-                for (size_t j = 0; j < i; j++)
-                        if (strcmp(S(n->keys[j]), S(n->keys[i])) == 0)
-                                return err(c, n, "duplicate map entry '%s'", S(n->keys[i]));
         }
         return 0;
 }
@@ -1172,9 +1166,11 @@ static const kdef ovs_controller_keys[] = {
         {}
 };
 
+static int h_def_strmap(ctx *c, const np_node *n, const void *data);
+
 static const kdef ovs_keys[] = {
-        { "external-ids", NP_NODE_MAPPING, h_strmap },
-        { "other-config", NP_NODE_MAPPING, h_strmap },
+        { "external-ids", NP_NODE_MAPPING, h_def_strmap, NULL, (void *) 0 },
+        { "other-config", NP_NODE_MAPPING, h_def_strmap, NULL, (void *) 1 },
         { "lacp", NP_NODE_SCALAR, h_ovs_lacp },
         { "fail-mode", NP_NODE_SCALAR, h_ovs_fail_mode },
         { "mcast-snooping", NP_NODE_SCALAR, h_ovs_bridge_bool },
@@ -1211,13 +1207,13 @@ static int h_bond_mode(ctx *c, const np_node *n, const void *data) {
 static int h_arp_ip_targets(ctx *c, const np_node *n, const void *data) {
         if (c->cur->n_arp_targets == n->n) /* see h_wg_peers */
                 return 0;
-        c->cur->n_arp_targets += n->n;
         for (size_t i = 0; i < n->n; i++) {
                 const np_node *e = n->values[i];
                 if (e->type != NP_NODE_SCALAR)
                         return err(c, e, "expected scalar");
                 if (!is_ip4(S(e)))
                         return err(c, n, "malformed address '%s', must be X.X.X.X or X:X:X:X:X:X:X:X", S(e));
+                c->cur->n_arp_targets++;
         }
         return 0;
 }
@@ -1482,7 +1478,6 @@ static const kdef wg_peer_keys[] = {
 static int h_wg_peers(ctx *c, const np_node *n, const void *data) {
         if (c->cur->n_peers == n->n)
                 return 0;
-        c->cur->n_peers += n->n;
         for (size_t i = 0; i < n->n; i++) {
                 const np_node *e = n->values[i];
                 if (e->type != NP_NODE_MAPPING)
@@ -1490,6 +1485,7 @@ static int h_wg_peers(ctx *c, const np_node *n, const void *data) {
                 int r = process_mapping(c, e, wg_peer_keys);
                 if (r < 0)
                         return r;
+                c->cur->n_peers++; /* netplan appends each peer once it parsed */
         }
         return 0;
 }
@@ -2025,9 +2021,43 @@ static int h_ovs_ssl(ctx *c, const np_node *n, const void *data) {
         return process_mapping(c, n, ovs_ssl_keys);
 }
 
+/* netplan's generic map: entries accumulate over mappings, files and parser passes; a
+ * key seen before with another value is a "duplicate map entry", with the same value it
+ * is skipped (its guard for multi-pass parsing) */
+static int accumulate_map(ctx *c, const np_node *n, char ***keys, char ***vals) {
+        for (size_t i = 0; i < n->n; i++) {
+                if (n->keys[i]->type != NP_NODE_SCALAR)
+                        return err(c, n->keys[i], "expected scalar");
+                if (n->values[i]->type != NP_NODE_SCALAR)
+                        return err(c, n->values[i], "expected scalar");
+                bool skip = false;
+                for (size_t j = 0; *keys && (*keys)[j]; j++)
+                        if (strcmp((*keys)[j], S(n->keys[i])) == 0) {
+                                if (strcmp((*vals)[j], S(n->values[i])) != 0)
+                                        return err(c, n, "duplicate map entry '%s'", S(n->keys[i]));
+                                skip = true;
+                        }
+                if (!skip && (np_strv_push(keys, S(n->keys[i])) < 0 || np_strv_push(vals, S(n->values[i])) < 0))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int h_global_strmap(ctx *c, const np_node *n, const void *data) {
+        if (data == (void *) 1)
+                return accumulate_map(c, n, &c->s->ovs_other_config, &c->s->ovs_other_config_v);
+        return accumulate_map(c, n, &c->s->ovs_external_ids, &c->s->ovs_external_ids_v);
+}
+
+static int h_def_strmap(ctx *c, const np_node *n, const void *data) {
+        if (data == (void *) 1)
+                return accumulate_map(c, n, &c->cur->ovs_other_config, &c->cur->ovs_other_config_v);
+        return accumulate_map(c, n, &c->cur->ovs_external_ids, &c->cur->ovs_external_ids_v);
+}
+
 static const kdef ovs_global_keys[] = {
-        { "external-ids", NP_NODE_MAPPING, h_strmap },
-        { "other-config", NP_NODE_MAPPING, h_strmap },
+        { "external-ids", NP_NODE_MAPPING, h_global_strmap, NULL, (void *) 0 },
+        { "other-config", NP_NODE_MAPPING, h_global_strmap, NULL, (void *) 1 },
         { "protocols", NP_NODE_SEQUENCE, h_global_protocols },
         { "ports", NP_NODE_SEQUENCE, h_ovs_ports },
         { "ssl", NP_NODE_MAPPING, h_ovs_ssl },

@@ -26,6 +26,7 @@ typedef struct np_sdef {
         size_t n_peers, n_arp_targets;  /* list lengths netplan holds so far */
         char **ssids;
         char **path_cost, **port_prio;
+        char **ovs_external_ids, **ovs_other_config, **ovs_external_ids_v, **ovs_other_config_v;
 } np_sdef;
 
 struct np_state {
@@ -37,6 +38,8 @@ struct np_state {
         unsigned last_passes;   /* parser passes the last file needed */
         bool warn_gateway;
         bool ovs_has_ssl, ovs_needs_ssl;
+        char **ovs_external_ids, **ovs_other_config; /* global keys seen so far */
+        char **ovs_external_ids_v, **ovs_other_config_v;
 };
 
 np_sdef *np_state_find(const np_state *s, const char *id);

@@ -128,8 +128,10 @@ static int add_anchor(loader *l, const char *name, np_node *n, yaml_mark_t m) {
         for (size_t i = 0; i < l->n_anchors; i++)
                 if (strcmp(l->anchors[i].name, name) == 0) {
                         /* libyaml's composer: "found duplicate anchor" */
+                        /* libyaml: context "found duplicate anchor; first occurrence",
+                         * problem "second occurrence" (netplan prints the problem) */
                         l->parser.error = YAML_COMPOSER_ERROR;
-                        l->parser.problem = "found duplicate anchor";
+                        l->parser.problem = "second occurrence";
                         l->parser.problem_mark = m;
                         return parser_error(&l->parser, l->file, l->diags);
                 }
@@ -149,6 +151,30 @@ static int next_event(loader *l, yaml_event_t *ev) {
                 if (l->parser.error == YAML_MEMORY_ERROR)
                         return -ENOMEM;
                 return parser_error(&l->parser, l->file, l->diags);
+        }
+        return 0;
+}
+
+/* Consumes the events of a collection whose start event was just read. */
+static int skip_subtree(loader *l) {
+        size_t open = 1;
+        yaml_event_t ev;
+        while (open > 0) {
+                int r = next_event(l, &ev);
+                if (r < 0)
+                        return r;
+                if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+                        /* libyaml rescans every open level for each token: stop before
+                         * hostile nesting turns that quadratic cost into a hang */
+                        if (++open + NP_MAX_DEPTH > NP_MAX_PARSE_DEPTH) {
+                                r = loader_limit(l, ev.start_mark, "nesting too deep (more than 256 levels)");
+                                yaml_event_delete(&ev);
+                                return r;
+                        }
+                }
+                else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+                        open--;
+                yaml_event_delete(&ev);
         }
         return 0;
 }
@@ -191,8 +217,23 @@ static int load_node(loader *l, yaml_event_t *first, np_node **ret) {
                 case YAML_MAPPING_START_EVENT:
                         l->budget--;
                         if (depth >= NP_MAX_DEPTH) {
-                                r = loader_limit(l, ev.start_mark, "nesting too deep (more than 64 levels)");
-                                goto fail;
+                                /* netplan (libyaml's loader) has no limit and goes on to report
+                                 * a grammar error higher up; keep parsing, drop the subtree and
+                                 * report the depth only if nothing else is wrong */
+                                np_node_type t = ev.type == YAML_SEQUENCE_START_EVENT ? NP_NODE_SEQUENCE : NP_NODE_MAPPING;
+                                np_pos at = mark_pos(l->file, ev.start_mark);
+                                yaml_event_delete(&ev);
+                                r = skip_subtree(l);
+                                if (r < 0)
+                                        goto fail_noev;
+                                if (l->file->too_deep.line == 0)
+                                        l->file->too_deep = at;
+                                n = np_node_new(t, at);
+                                if (!n) {
+                                        r = -ENOMEM;
+                                        goto fail_noev;
+                                }
+                                goto complete;
                         }
                         n = np_node_new(ev.type == YAML_SEQUENCE_START_EVENT ? NP_NODE_SEQUENCE : NP_NODE_MAPPING,
                                         mark_pos(l->file, ev.start_mark));
@@ -212,12 +253,23 @@ static int load_node(loader *l, yaml_event_t *first, np_node **ret) {
                                 r = parser_error(&l->parser, l->file, l->diags);
                                 goto fail;
                         }
-                        /* an alias to a node that is still open would be a cycle */
+                        /* an alias to a node that is still open is a cycle: libyaml builds
+                         * it and netplan recurses until it crashes; keep parsing (a syntax
+                         * error later wins) and report it if nothing else is wrong */
+                        bool cycle = false;
                         for (size_t i = 0; i < depth; i++)
-                                if (stack[i] == target) {
-                                        r = loader_limit(l, ev.start_mark, "recursive alias");
+                                cycle = cycle || stack[i] == target;
+                        if (cycle) {
+                                if (l->file->recursive_alias.line == 0)
+                                        l->file->recursive_alias = mark_pos(l->file, ev.start_mark);
+                                /* what the ancestor holds so far stands in for it */
+                                n = np_node_copy(target, &l->budget);
+                                if (!n && l->budget == 0) {
+                                        r = loader_limit(l, ev.start_mark, "too many nodes (more than 200000)");
                                         goto fail;
                                 }
+                                break;
+                        }
                         n = np_node_copy(target, &l->budget);
                         if (!n && l->budget == 0) {
                                 r = loader_limit(l, ev.start_mark, "too many nodes (more than 200000)");
@@ -257,6 +309,7 @@ static int load_node(loader *l, yaml_event_t *first, np_node **ret) {
                         }
                 }
 
+complete:
                 /* n is complete: attach it to its parent */
                 if (depth == 0) {
                         *ret = n;

@@ -41,10 +41,34 @@ static void test_deep_nesting(void **state) {
         np_diag_list diags = {};
         char *root;
         assert_int_equal(load_text(s, o, &diags, &root), -EINVAL);
-        assert_int_equal(diags.items[0].kind, NP_DIAG_YAML);
+        free(s);
+        /* hostile depth: the parse stops */
         assert_non_null(strstr(diags.items[0].message, "nesting too deep"));
         done(root, &diags);
-        free(s);
+
+        /* levels beyond NP_MAX_DEPTH but within the parse limit are dropped while parsing
+         * goes on, so the error is the one netplan gives */
+        char buf[512];
+        o = (size_t) snprintf(buf, sizeof buf, "network: ");
+        for (size_t i = 0; i < 100; i++)
+                buf[o++] = '[';
+        for (size_t i = 0; i < 100; i++)
+                buf[o++] = ']';
+        buf[o++] = '\n';
+        assert_int_equal(load_text(buf, o, &diags, &root), -EINVAL);
+        assert_string_equal(np_test_first_error(root, &diags),
+                            "etc/netplan/a.yaml:1:10: Error in network definition: expected mapping (check indentation)");
+        done(root, &diags);
+}
+
+static void test_recursive_alias(void **state) {
+        np_diag_list diags = {};
+        char *root;
+        /* netplan 0.106 says "unknown key 'eth0'" here (it walks into the cycle once) */
+        static const char cyc[] = "network:\n  ethernets: &a\n    eth0: *a\n";
+        assert_int_equal(load_text(cyc, sizeof cyc - 1, &diags, &root), -EINVAL);
+        assert_non_null(strstr(np_test_first_error(root, &diags), "3:11: Invalid YAML: recursive alias"));
+        done(root, &diags);
 }
 
 static void test_alias_bomb(void **state) {
@@ -136,6 +160,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_deep_nesting),
                 cmocka_unit_test(test_alias_bomb),
+                cmocka_unit_test(test_recursive_alias),
                 cmocka_unit_test(test_binary_junk),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_filesystem_oddities),
