@@ -496,7 +496,7 @@ static void rule_unmatched(rule_ctx *ctx) {
         else
                 source_hint = NULL;
 
-        add_finding(ctx, RULE_MANAGEMENT_UNMATCHED, pos, (np_pos) {},
+        add_finding(ctx, RULE_MANAGEMENT_UNMATCHED, pos, (np_pos) { 0 },
                     old ? fmt("no definition matches the management link %s any more (definition '%s' did before)",
                               m->name, old->id)
                         : fmt("no definition matches the management link %s%s%s%s", m->name, mac[0] ? " (" : "", mac,

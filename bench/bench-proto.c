@@ -88,7 +88,7 @@ int main(void) {
 
         make_snapshot(&m);
         n = proto_message_encode(&m, frame, sizeof(frame));
-        if (n < 0 || proto_reader_new(&reader) < 0)
+        if (n <= 0 || proto_reader_new(&reader) < 0)
                 return 1;
         n_frames = STREAM_SIZE / n;
         size = n_frames * (size_t) n;

@@ -286,7 +286,7 @@ static int read_file(const char *path, np_file **ret, np_diag_list *diags) {
         f->data[got] = '\0';
         f->size = got;
         if ((st.st_mode & 077) != 0) {
-                int r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) {}, NULL, NULL,
+                int r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) { 0 }, NULL, NULL,
                                     "Permissions for %s are too open. Netplan configuration should NOT be accessible by others.",
                                     path);
                 if (r < 0)
@@ -379,7 +379,7 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                 return -ENOMEM;
         if (opts && opts->netplan_version) {
                 if (np_version_parse(opts->netplan_version, &target) < 0) {
-                        np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_IO, (np_pos) {}, NULL, NULL,
+                        np_diag_add(diags, NP_SEVERITY_ERROR, NP_DIAG_IO, (np_pos) { 0 }, NULL, NULL,
                                     "invalid netplan version '%s'", opts->netplan_version);
                         return -EINVAL;
                 }
@@ -455,7 +455,7 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
         if (r < 0)
                 goto out;
         if (s->warn_gateway) {
-                r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) {}, NULL, NULL,
+                r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) { 0 }, NULL, NULL,
                                 "`gateway4` has been deprecated, use default routes instead.");
                 if (r < 0)
                         goto out;

@@ -68,7 +68,7 @@ static int diff_map(np_diff *d, const np_netdef *od, const np_netdef *nd, const 
                         return -ENOMEM;
                 const np_node *nv = np_node_get(n, k);
                 if (!nv) {
-                        r = add(d, NP_CHANGE_REMOVED, od, path, o->keys[i]->pos, (np_pos) {});
+                        r = add(d, NP_CHANGE_REMOVED, od, path, o->keys[i]->pos, (np_pos) { 0 });
                 } else if (o->values[i]->type == NP_NODE_MAPPING && nv->type == NP_NODE_MAPPING) {
                         r = diff_map(d, od, nd, o->values[i], nv, path);
                 } else if (!same(o->values[i], nv, k))
@@ -85,7 +85,7 @@ static int diff_map(np_diff *d, const np_netdef *od, const np_netdef *nd, const 
                 _cleanup_free_ char *path = NULL;
                 if (asprintf(&path, "%s%s%s", prefix, *prefix ? "." : "", k) < 0)
                         return -ENOMEM;
-                r = add(d, NP_CHANGE_ADDED, nd, path, (np_pos) {}, n->keys[i]->pos);
+                r = add(d, NP_CHANGE_ADDED, nd, path, (np_pos) { 0 }, n->keys[i]->pos);
                 if (r < 0)
                         return r;
         }
@@ -100,7 +100,7 @@ int np_config_diff(const np_config *old_cfg, const np_config *new_cfg, np_diff *
                 const np_netdef *od = np_config_netdef_at(old_cfg, i);
                 const np_netdef *nd = np_config_netdef_by_id(new_cfg, od->id);
                 if (!nd || nd->type != od->type) {
-                        r = add(&d, NP_CHANGE_REMOVED, od, NULL, od->pos, (np_pos) {});
+                        r = add(&d, NP_CHANGE_REMOVED, od, NULL, od->pos, (np_pos) { 0 });
                         continue;
                 }
                 size_t before = d.n;
@@ -117,13 +117,13 @@ int np_config_diff(const np_config *old_cfg, const np_config *new_cfg, np_diff *
                 if (!same_members && !listed)
                         r = add(&d, NP_CHANGE_MODIFIED, nd, "interfaces", od->interfaces_pos, nd->interfaces_pos);
                 if (r >= 0 && strcmp(od->renderer, nd->renderer) != 0)
-                        r = add(&d, NP_CHANGE_MODIFIED, nd, "renderer", (np_pos) {}, (np_pos) {});
+                        r = add(&d, NP_CHANGE_MODIFIED, nd, "renderer", (np_pos) { 0 }, (np_pos) { 0 });
         }
         for (size_t i = 0; i < np_config_n_netdefs(new_cfg) && r >= 0; i++) {
                 const np_netdef *nd = np_config_netdef_at(new_cfg, i);
                 const np_netdef *od = np_config_netdef_by_id(old_cfg, nd->id);
                 if (!od || od->type != nd->type)
-                        r = add(&d, NP_CHANGE_ADDED, nd, NULL, (np_pos) {}, nd->pos);
+                        r = add(&d, NP_CHANGE_ADDED, nd, NULL, (np_pos) { 0 }, nd->pos);
         }
         if (r < 0) {
                 np_diff_clear(&d);

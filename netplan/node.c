@@ -162,7 +162,9 @@ np_node_type np_node_get_type(const np_node *n) {
 }
 
 np_pos np_node_get_pos(const np_node *n) {
-        return n ? n->pos : (np_pos) {};
+        if (!n)
+                return (np_pos) { 0 };
+        return n->pos;
 }
 
 const char *np_node_scalar(const np_node *n) {
@@ -176,7 +178,9 @@ const np_node *np_node_get(const np_node *map, const char *key) {
 
 np_pos np_node_key_pos(const np_node *map, const char *key) {
         ssize_t i = np_node_index(map, key);
-        return i < 0 ? (np_pos) {} : map->keys[i]->pos;
+        if (i < 0)
+                return (np_pos) { 0 };
+        return map->keys[i]->pos;
 }
 
 size_t np_node_count(const np_node *n) {

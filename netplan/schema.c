@@ -55,7 +55,7 @@ struct ctx {
 static int errv(ctx *c, const np_node *n, np_diag_kind kind, const char *ver, const char *fmt, va_list ap) _printf_(5, 0);
 static int errv(ctx *c, const np_node *n, np_diag_kind kind, const char *ver, const char *fmt, va_list ap) {
         _cleanup_free_ char *src = n ? np_file_line(c->f, n->pos.line) : NULL;
-        np_pos pos = n ? n->pos : (np_pos) {};
+        np_pos pos = n ? n->pos : (np_pos) { 0 };
         int r = np_diag_addv(c->diags, NP_SEVERITY_ERROR, kind, pos, src, ver, fmt, ap);
         return r < 0 ? r : -EINVAL;
 }
@@ -2154,7 +2154,7 @@ out:
 
 static int final_errv(np_diag_list *diags, bool raw, const char *fmt, va_list ap) _printf_(3, 0);
 static int final_errv(np_diag_list *diags, bool raw, const char *fmt, va_list ap) {
-        int r = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, (np_pos) {}, NULL, NULL, fmt, ap);
+        int r = np_diag_addv(diags, NP_SEVERITY_ERROR, NP_DIAG_DEFINITION, (np_pos) { 0 }, NULL, NULL, fmt, ap);
         if (r < 0)
                 return r;
         diags->items[diags->n - 1].raw = raw;
