@@ -1490,53 +1490,36 @@ static int h_wg_peers(ctx *c, const np_node *n, const void *data) {
         return 0;
 }
 
-static int h_vxlan_notifications(ctx *c, const np_node *n, const void *data) {
-        static const char *const ok[] = { "l2-miss", "l3-miss" };
+/* A sequence of flags from a fixed set (vxlan notifications, checksums, extensions). */
+typedef struct flag_set {
+        const char *name;
+        const char *const *ok;
+        size_t n_ok;
+} flag_set;
+
+static int h_flag_list(ctx *c, const np_node *n, const void *data) {
+        const flag_set *set = data;
         for (size_t i = 0; i < n->n; i++) {
                 const np_node *e = n->values[i];
                 bool found = false;
                 if (e->type != NP_NODE_SCALAR)
                         return err(c, e, "expected scalar");
-                for (size_t j = 0; j < ELEMENTSOF(ok); j++)
-                        if (strcasecmp(S(e), ok[j]) == 0)
+                for (size_t j = 0; j < set->n_ok; j++)
+                        if (strcasecmp(S(e), set->ok[j]) == 0)
                                 found = true;
                 if (!found)
-                        return err(c, n, "invalid value for notifications: '%s'", S(e));
+                        return err(c, n, "invalid value for %s: '%s'", set->name, S(e));
         }
         return 0;
 }
 
-static int h_vxlan_checksums(ctx *c, const np_node *n, const void *data) {
-        static const char *const ok[] = { "udp", "zero-udp6-tx", "zero-udp6-rx", "remote-tx", "remote-rx" };
-        for (size_t i = 0; i < n->n; i++) {
-                const np_node *e = n->values[i];
-                bool found = false;
-                if (e->type != NP_NODE_SCALAR)
-                        return err(c, e, "expected scalar");
-                for (size_t j = 0; j < ELEMENTSOF(ok); j++)
-                        if (strcasecmp(S(e), ok[j]) == 0)
-                                found = true;
-                if (!found)
-                        return err(c, n, "invalid value for checksums: '%s'", S(e));
-        }
-        return 0;
-}
-
-static int h_vxlan_extensions(ctx *c, const np_node *n, const void *data) {
-        static const char *const ok[] = { "group-policy", "generic-protocol" };
-        for (size_t i = 0; i < n->n; i++) {
-                const np_node *e = n->values[i];
-                bool found = false;
-                if (e->type != NP_NODE_SCALAR)
-                        return err(c, e, "expected scalar");
-                for (size_t j = 0; j < ELEMENTSOF(ok); j++)
-                        if (strcasecmp(S(e), ok[j]) == 0)
-                                found = true;
-                if (!found)
-                        return err(c, n, "invalid value for extensions: '%s'", S(e));
-        }
-        return 0;
-}
+static const char *const vxlan_notifications[] = { "l2-miss", "l3-miss" };
+static const char *const vxlan_checksums[] = { "udp", "zero-udp6-tx", "zero-udp6-rx", "remote-tx", "remote-rx" };
+static const char *const vxlan_extensions[] = { "group-policy", "generic-protocol" };
+static const flag_set vxlan_notifications_set = { "notifications", vxlan_notifications,
+                                                  ELEMENTSOF(vxlan_notifications) };
+static const flag_set vxlan_checksums_set = { "checksums", vxlan_checksums, ELEMENTSOF(vxlan_checksums) };
+static const flag_set vxlan_extensions_set = { "extensions", vxlan_extensions, ELEMENTSOF(vxlan_extensions) };
 
 static int h_port_range(ctx *c, const np_node *n, const void *data) {
         for (size_t i = 0; i < n->n; i++) {
@@ -1678,10 +1661,10 @@ static const kdef tunnel_keys[] = {
         { "aging", NP_NODE_SCALAR, h_uint },
         { "limit", NP_NODE_SCALAR, h_uint },
         { "arp-proxy", NP_NODE_SCALAR, h_bool },
-        { "notifications", NP_NODE_SEQUENCE, h_vxlan_notifications },
+        { "notifications", NP_NODE_SEQUENCE, h_flag_list, .data = &vxlan_notifications_set },
         { "short-circuit", NP_NODE_SCALAR, h_bool },
-        { "checksums", NP_NODE_SEQUENCE, h_vxlan_checksums },
-        { "extensions", NP_NODE_SEQUENCE, h_vxlan_extensions },
+        { "checksums", NP_NODE_SEQUENCE, h_flag_list, .data = &vxlan_checksums_set },
+        { "extensions", NP_NODE_SEQUENCE, h_flag_list, .data = &vxlan_extensions_set },
         { "port-range", NP_NODE_SEQUENCE, h_port_range },
         { "flow-label", NP_NODE_SCALAR, h_uint },
         { "do-not-fragment", NP_NODE_SCALAR, h_bool },
