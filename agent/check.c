@@ -602,16 +602,23 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
                                   a->first_reachable->text));
 }
 
-static bool via_on_link(const rule_ctx *ctx, const np_netdef *d, const addressing *a, const live_in_addr *via) {
+/* Does one of d's static addresses of the host's family have a subnet containing addr? */
+static bool static_subnet_contains(const rule_ctx *ctx, const np_netdef *d, const live_in_addr *addr) {
         for (size_t i = 0; i < d->n_addresses; i++) {
                 const np_address *s = &d->addresses[i];
                 live_in_addr net;
                 if (s->family != ctx->family)
                         continue;
                 to_live(&s->addr, &net);
-                if (live_prefix_contains(s->family, &net, s->prefixlen, via))
+                if (live_prefix_contains(s->family, &net, s->prefixlen, addr))
                         return true;
         }
+        return false;
+}
+
+static bool via_on_link(const rule_ctx *ctx, const np_netdef *d, const addressing *a, const live_in_addr *via) {
+        if (static_subnet_contains(ctx, d, via))
+                return true;
         if (a->dyn_ok && in_current_subnet(ctx, via))
                 return true;
         return ctx->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&via->in6) && d->link_local_ipv6;
@@ -625,8 +632,8 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                 return true;
         if (a->dyn_ok) {
                 /* DHCP (or RA) brings back the subnet and routes the link has now: with a
-                 * lease they are what DHCP gave; without one, DHCP was already configured on
-                 * disk and the current state came from that configuration. */
+                 * lease they are what DHCP gave; without one, the current subnet is the
+                 * best guess (NG003 warns that nothing shows DHCP is served there). */
                 for (size_t i = 0; i < live->n_addresses; i++) {
                         const live_address *l = &live->addresses[i];
                         if (l->ifindex == ctx->in->mgmt->ifindex && l->family == ctx->family &&
@@ -642,15 +649,8 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                                 return true;
                 }
         }
-        for (size_t i = 0; i < d->n_addresses; i++) {
-                const np_address *s = &d->addresses[i];
-                live_in_addr net;
-                if (s->family != ctx->family)
-                        continue;
-                to_live(&s->addr, &net);
-                if (live_prefix_contains(s->family, &net, s->prefixlen, h))
-                        return true;
-        }
+        if (static_subnet_contains(ctx, d, h))
+                return true;
         for (size_t i = 0; i < d->n_routes; i++) {
                 const np_route *r = &d->routes[i];
                 live_in_addr to, via;

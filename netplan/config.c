@@ -59,6 +59,21 @@ static bool seq_keeps_duplicates(const char *parent, const char *key) {
         return strcmp(key, "addresses") == 0 && strcmp(parent, "nameservers") == 0;
 }
 
+static int merge(np_node **dst, const np_node *src, const char *parent, const char *key, size_t depth, size_t *budget);
+
+/* Appends a merged copy of one element of the sequence under key to d. */
+static int append_merged(np_node *d, const np_node *elem, const char *key, size_t depth, size_t *budget) {
+        np_node *c = NULL;
+        int r = merge(&c, elem, key, "", depth + 1, budget);
+        if (r < 0)
+                return r;
+        if (np_node_append(d, NULL, c) < 0) {
+                np_node_free(c);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 static int merge(np_node **dst, const np_node *src, const char *parent, const char *key, size_t depth, size_t *budget) {
         if (depth > NP_MAX_DEPTH)
                 return -E2BIG;
@@ -84,14 +99,9 @@ static int merge(np_node **dst, const np_node *src, const char *parent, const ch
                 if (d->n == src->n && d->n > 0)
                         return 0;
                 for (size_t i = 0; i < src->n; i++) {
-                        np_node *c = NULL;
-                        int r = merge(&c, src->values[i], key, "", depth + 1, budget);
+                        int r = append_merged(d, src->values[i], key, depth, budget);
                         if (r < 0)
                                 return r;
-                        if (np_node_append(d, NULL, c) < 0) {
-                                np_node_free(c);
-                                return -ENOMEM;
-                        }
                 }
                 return 0;
         }
@@ -103,14 +113,9 @@ static int merge(np_node **dst, const np_node *src, const char *parent, const ch
                                 dup = np_node_equiv(d->values[j], src->values[i]);
                         if (dup)
                                 continue;
-                        np_node *c = NULL;
-                        int r = merge(&c, src->values[i], key, "", depth + 1, budget);
+                        int r = append_merged(d, src->values[i], key, depth, budget);
                         if (r < 0)
                                 return r;
-                        if (np_node_append(d, NULL, c) < 0) {
-                                np_node_free(c);
-                                return -ENOMEM;
-                        }
                 }
                 return 0;
         }
