@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "agent/agent-config.h"
+#include "common/ether-addr.h"
 #include "common/parse-util.h"
 
 static const char *const apply_mode_table[_AGENT_APPLY_MODE_MAX] = {
@@ -151,7 +152,7 @@ static int parse_management(parse_ctx *ctx, yaml_node_t *map, agent_config *c) {
                         r = get_scalar(ctx, key, v, &s);
                         if (r < 0)
                                 return r;
-                        if (parse_ether_addr(s, c->mgmt_mac) < 0)
+                        if (ether_addr_from_string(s, c->mgmt_mac) < 0)
                                 return fail(ctx, v, "invalid MAC address '%s' in management.macaddress", s);
                         r = dup_scalar(ctx, key, v, &c->mgmt_mac_text);
                         if (r < 0)

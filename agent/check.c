@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/check.h"
+#include "common/ether-addr.h"
 #include "common/parse-util.h"
 
 static const char *const mgmt_source_table[_MGMT_SOURCE_MAX] = {
@@ -59,7 +60,7 @@ static bool is_global(const live_address *a) {
 static const live_link *lookup_named(const live_state *live, const char *s) {
         uint8_t mac[6];
 
-        if (parse_ether_addr(s, mac) == 0)
+        if (ether_addr_from_string(s, mac) == 0)
                 return live_state_link_by_mac(live, mac);
         return live_state_link_by_name(live, s);
 }
@@ -708,7 +709,7 @@ static void rule_dhcp_identity(rule_ctx *ctx, const np_netdef *def, const np_net
 
         if (d->macaddress && now[0]) {
                 uint8_t mac[6];
-                if (parse_ether_addr(d->macaddress, mac) == 0 && memcmp(mac, m->mac, 6) != 0)
+                if (ether_addr_from_string(d->macaddress, mac) == 0 && memcmp(mac, m->mac, 6) != 0)
                         add_finding(ctx, RULE_DHCP_IDENTITY_CHANGES, d->macaddress_pos, d->pos,
                                     fmt("`macaddress: %s` changes the MAC of %s (now %s) while it gets its address by "
                                         "%s: the server sees a new client and the lease may move",

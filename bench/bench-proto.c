@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "proto/crc32c.h"
@@ -36,14 +37,16 @@ static void make_snapshot(ProtoMessage *m) {
                         ProtoAddress *a = &addrs[i][k];
 
                         if (k % 2 == 0)
-                                *a = (ProtoAddress) { .address = { .family = PROTO_FAMILY_IPV4,
-                                                                   .bytes = { 198, 51, 100, i * 8 + k } },
-                                                      .prefixlen = 24, .flags = 0x80,
+                                *a = (ProtoAddress) { .address = { .family = AF_INET,
+                                                                   .bytes = { 198, 51, 100, i * 8 + k },
+                                                                   .prefixlen = 24 },
+                                                      .flags = 0x80,
                                                       .valid_lft = 3600, .preferred_lft = 1800 };
                         else
-                                *a = (ProtoAddress) { .address = { .family = PROTO_FAMILY_IPV6,
-                                                                   .bytes = { 0x20, 0x01, 0x0d, 0xb8, 0, i, [15] = k } },
-                                                      .prefixlen = 64, .flags = 0x100, .scope = k == 7 ? 253 : 0,
+                                *a = (ProtoAddress) { .address = { .family = AF_INET6,
+                                                                   .bytes = { 0x20, 0x01, 0x0d, 0xb8, 0, i, [15] = k },
+                                                                   .prefixlen = 64 },
+                                                      .flags = 0x100, .scope = k == 7 ? 253 : 0,
                                                       .valid_lft = 86400, .preferred_lft = 14400 };
                 }
         }

@@ -36,30 +36,3 @@ int parse_range_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret) {
         *ret = (uint32_t) v;
         return 0;
 }
-
-static int hexval(char c) {
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
-int parse_ether_addr(const char *s, uint8_t ret[6]) {
-        uint8_t mac[6];
-
-        if (!s || strlen(s) != 17)
-                return -EINVAL;
-        for (int i = 0; i < 6; i++) {
-                int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-                if (hi < 0 || lo < 0)
-                        return -EINVAL;
-                if (i < 5 && s[i * 3 + 2] != ':')
-                        return -EINVAL;
-                mac[i] = (uint8_t) (hi << 4 | lo);
-        }
-        memcpy(ret, mac, 6);
-        return 0;
-}

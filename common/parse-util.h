@@ -10,5 +10,3 @@ int parse_u64(const char *s, uint64_t *ret);
 int parse_u32(const char *s, uint32_t *ret);
 int parse_range_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
 
-/* "aa:bb:cc:dd:ee:ff" (either case) into 6 bytes. */
-int parse_ether_addr(const char *s, uint8_t ret[6]);

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/parse-util.h"
+#include "common/ether-addr.h"
 #include "netplan/netplan-internal.h"
 
 static bool mac_equal(const char *text, const uint8_t *mac) {
         uint8_t want[6];
-        if (!mac || parse_ether_addr(text, want) < 0)
+        if (!mac || ether_addr_from_string(text, want) < 0)
                 return false;
         return memcmp(want, mac, 6) == 0;
 }

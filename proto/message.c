@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/macro.h"
 #include "proto/message.h"
@@ -20,7 +21,7 @@ typedef enum FieldKind {
         KIND_STRING,    /* char[max + 1]; 1..max bytes, no NUL */
         KIND_BYTES,     /* uint8_t[max], exactly max bytes; absent when all zero */
         KIND_HWADDR,    /* uint8_t[max] + uint32_t length at aux; 1..max bytes */
-        KIND_ADDR,      /* ProtoAddr: family u8 + 4 or 16 bytes */
+        KIND_ADDR,      /* ip_addr: family u8 + 4 or 16 bytes; aux 1: a host address (full prefix) */
         KIND_REPEATED,  /* array pointer + size_t count at aux, elements per nested table */
 } FieldKind;
 
@@ -67,7 +68,7 @@ static int validate_host_hello(const void *s) {
 
 static int validate_address(const void *s) {
         const ProtoAddress *a = s;
-        return a->prefixlen <= (a->address.family == PROTO_FAMILY_IPV4 ? 32 : 128) ? 0 : PROTO_E_BAD_FIELD;
+        return a->address.prefixlen <= ip_family_bits(a->address.family) ? 0 : PROTO_E_BAD_FIELD;
 }
 
 #define F(t, k, req, type, member, lo, hi) \
@@ -92,7 +93,7 @@ static const Field guest_hello_fields[] = {
 
 static const Field address_fields[] = {
         F(1, KIND_ADDR, true, ProtoAddress, address, 0, 0),
-        F(2, KIND_U8, true, ProtoAddress, prefixlen, 0, 128),
+        F(2, KIND_U8, true, ProtoAddress, address.prefixlen, 0, 128),
         F(3, KIND_U8, false, ProtoAddress, scope, 0, UINT8_MAX),
         F(4, KIND_U32, false, ProtoAddress, flags, 0, UINT32_MAX),
         F(5, KIND_U32, false, ProtoAddress, valid_lft, 0, UINT32_MAX),
@@ -147,19 +148,19 @@ static const Field host_hello_fields[] = {
         F(3, KIND_U64, true, ProtoHostHello, instance, 1, UINT64_MAX),
         F(4, KIND_BOOL, false, ProtoHostHello, reply, 0, 1),
         F(5, KIND_BYTES, false, ProtoHostHello, mgmt_mac, 6, 6),
-        F(6, KIND_ADDR, false, ProtoHostHello, host_address, 0, 0),
+        { .tag = 6, .kind = KIND_ADDR, .required = false, .offset = offsetof(ProtoHostHello, host_address), .aux = 1 },
         F(7, KIND_U32, false, ProtoHostHello, heartbeat_interval_ms, 0, UINT32_MAX),
 };
 
 static const Field host_reached_fields[] = {
         F(1, KIND_U64, false, ProtoHostReached, txn, 0, UINT64_MAX),
-        F(2, KIND_ADDR, true, ProtoHostReached, address, 0, 0),
+        { .tag = 2, .kind = KIND_ADDR, .required = true, .offset = offsetof(ProtoHostReached, address), .aux = 1 },
         F(3, KIND_U8, true, ProtoHostReached, proof, 1, _PROTO_PROOF_MAX - 1),
 };
 
 static const Field host_lost_fields[] = {
         F(1, KIND_U64, false, ProtoHostLost, txn, 0, UINT64_MAX),
-        F(2, KIND_ADDR, false, ProtoHostLost, address, 0, 0),
+        { .tag = 2, .kind = KIND_ADDR, .required = false, .offset = offsetof(ProtoHostLost, address), .aux = 1 },
         F(3, KIND_STRING, false, ProtoHostLost, reason, 1, PROTO_TEXT_MAX),
 };
 
@@ -292,8 +293,12 @@ static uint64_t load_uint(const void *p, FieldKind k) {
         return 0;
 }
 
-static size_t addr_size(uint8_t family) {
-        return family == PROTO_FAMILY_IPV4 ? 4 : family == PROTO_FAMILY_IPV6 ? 16 : 0;
+static int family_from_wire(uint8_t w) {
+        return w == PROTO_FAMILY_IPV4 ? AF_INET : w == PROTO_FAMILY_IPV6 ? AF_INET6 : AF_UNSPEC;
+}
+
+static uint8_t family_to_wire(int family) {
+        return family == AF_INET ? PROTO_FAMILY_IPV4 : family == AF_INET6 ? PROTO_FAMILY_IPV6 : 0;
 }
 
 static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s, Context *ctx);
@@ -338,13 +343,18 @@ static int field_decode(const Field *f, const uint8_t *v, size_t len, void *s, C
                 return 0;
 
         case KIND_ADDR: {
-                ProtoAddr *a = dst;
+                ip_addr *a = dst;
+                int family = len >= 1 ? family_from_wire(v[0]) : AF_UNSPEC;
 
-                if (len < 1 || addr_size(v[0]) == 0 || len != 1 + addr_size(v[0]))
+                if (family == AF_UNSPEC || len != 1 + ip_family_size(family))
                         return PROTO_E_BAD_FIELD;
-                a->family = v[0];
+                /* An interface address's prefix is a field of its own (maybe decoded
+                 * before this one): keep it. */
+                a->family = family;
                 memset(a->bytes, 0, sizeof(a->bytes));
                 memcpy(a->bytes, v + 1, len - 1);
+                if (f->aux)
+                        a->prefixlen = (uint8_t) ip_family_bits(family);
                 return 0;
         }
 
@@ -600,14 +610,14 @@ static int field_encode(const Field *f, const void *s, Writer *w, Context *ctx) 
                 return writer_tlv(w, f->tag, src, len);
 
         case KIND_ADDR: {
-                const ProtoAddr *a = src;
+                const ip_addr *a = src;
 
-                if (a->family == PROTO_FAMILY_NONE && !f->required)
+                if (a->family == AF_UNSPEC && !f->required)
                         return 0;
-                len = addr_size(a->family);
+                len = ip_family_size(a->family);
                 if (len == 0)
                         return -EINVAL;
-                v[0] = a->family;
+                v[0] = family_to_wire(a->family);
                 memcpy(v + 1, a->bytes, len);
                 return writer_tlv(w, f->tag, v, len + 1);
         }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/ip-addr.h"
 #include "proto/error.h"
 #include "proto/frame.h"
 
@@ -33,9 +34,9 @@ typedef enum ProtoType {
         _PROTO_TYPE_INVALID = -EINVAL,
 } ProtoType;
 
-/* Wire values of an address family (not AF_* numbers, which differ between systems). */
+/* Wire values of an address family (not AF_* numbers, which differ between systems). In
+ * the structs an address is a common ip_addr with an AF_* family, AF_UNSPEC = absent. */
 enum {
-        PROTO_FAMILY_NONE = 0,          /* "no address" in the struct; never on the wire */
         PROTO_FAMILY_IPV4 = 4,
         PROTO_FAMILY_IPV6 = 6,
 };
@@ -73,14 +74,8 @@ enum {
         PROTO_LINK_MANAGEMENT = 1u << 0,        /* the link the host reaches this guest on */
 };
 
-typedef struct ProtoAddr {
-        uint8_t family;                 /* PROTO_FAMILY_*; NONE = absent */
-        uint8_t bytes[16];              /* 4 used for IPv4 */
-} ProtoAddr;
-
 typedef struct ProtoAddress {
-        ProtoAddr address;
-        uint8_t prefixlen;
+        ip_addr address;                /* with its prefix length */
         uint8_t scope;                  /* RT_SCOPE_* */
         uint32_t flags;                 /* IFA_F_* */
         uint32_t valid_lft;             /* seconds; UINT32_MAX = forever */
@@ -114,7 +109,7 @@ typedef struct ProtoHostHello {
         uint64_t instance;
         bool reply;
         uint8_t mgmt_mac[6];            /* all zero = no hint */
-        ProtoAddr host_address;         /* the address the guest should keep reaching */
+        ip_addr host_address;            /* the address the guest should keep reaching */
         uint32_t heartbeat_interval_ms; /* 0 = no wish */
 } ProtoHostHello;
 
@@ -144,13 +139,13 @@ typedef struct ProtoErrorMsg {
 
 typedef struct ProtoHostReached {
         uint64_t txn;                   /* 0 = not about a transaction */
-        ProtoAddr address;
+        ip_addr address;                /* a host address (full prefix) */
         uint8_t proof;                  /* ProtoProof */
 } ProtoHostReached;
 
 typedef struct ProtoHostLost {
         uint64_t txn;
-        ProtoAddr address;
+        ip_addr address;                /* a host address (full prefix) */
         char reason[PROTO_TEXT_MAX + 1];
 } ProtoHostLost;
 

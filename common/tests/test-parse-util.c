@@ -38,25 +38,10 @@ static void test_parse_range_u32(void **state) {
         assert_int_equal(v, 32);
 }
 
-static void test_parse_ether_addr(void **state) {
-        uint8_t mac[6] = { 0 };
-
-        (void) state;
-        assert_int_equal(parse_ether_addr("52:54:00:AB:cd:0f", mac), 0);
-        assert_int_equal(mac[0], 0x52);
-        assert_int_equal(mac[3], 0xab);
-        assert_int_equal(mac[5], 0x0f);
-        assert_int_equal(parse_ether_addr("52:54:00:ab:cd", mac), -EINVAL);
-        assert_int_equal(parse_ether_addr("52-54-00-ab-cd-0f", mac), -EINVAL);
-        assert_int_equal(parse_ether_addr("52:54:00:ab:cd:0g", mac), -EINVAL);
-        assert_int_equal(parse_ether_addr(NULL, mac), -EINVAL);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_u64),
                 cmocka_unit_test(test_parse_range_u32),
-                cmocka_unit_test(test_parse_ether_addr),
         };
         return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

@@ -52,17 +52,11 @@ static void add_hex_opt(json_object *o, const char *key, const uint8_t *p, size_
                 }
 }
 
-static void add_addr(json_object *o, const char *key, const ProtoAddr *a, int prefixlen) {
-        char buf[INET6_ADDRSTRLEN + 8];
-        size_t n;
+static void add_addr(json_object *o, const char *key, const ip_addr *a, bool with_prefix) {
+        char buf[IP_PREFIX_STRLEN];
 
-        if (a->family == PROTO_FAMILY_NONE)
+        if ((with_prefix ? ip_prefix_to_string : ip_addr_to_string)(a, buf, sizeof(buf)) < 0)
                 return;
-        if (!inet_ntop(a->family == PROTO_FAMILY_IPV4 ? AF_INET : AF_INET6, a->bytes, buf, INET6_ADDRSTRLEN))
-                return;
-        n = strlen(buf);
-        if (prefixlen >= 0)
-                snprintf(buf + n, sizeof(buf) - n, "/%d", prefixlen);
         add(o, key, json_object_new_string(buf));
 }
 
@@ -84,7 +78,7 @@ static json_object *link_to_json(const ProtoLink *l) {
                 const ProtoAddress *a = l->addresses + i;
                 json_object *ao = json_object_new_object();
 
-                add_addr(ao, "address", &a->address, a->prefixlen);
+                add_addr(ao, "address", &a->address, true);
                 add_u64(ao, "scope", a->scope);
                 if (a->flags)
                         add_u64(ao, "flags", a->flags);
@@ -146,7 +140,7 @@ static void message_fields(json_object *o, const ProtoMessage *m) {
                 add_u64(o, "instance", h->instance);
                 add(o, "reply", json_object_new_boolean(h->reply));
                 add_hex_opt(o, "mgmt_mac", h->mgmt_mac, sizeof(h->mgmt_mac), true);
-                add_addr(o, "host_address", &h->host_address, -1);
+                add_addr(o, "host_address", &h->host_address, false);
                 if (h->heartbeat_interval_ms)
                         add_u64(o, "heartbeat_interval_ms", h->heartbeat_interval_ms);
                 break;
@@ -154,13 +148,13 @@ static void message_fields(json_object *o, const ProtoMessage *m) {
         case PROTO_TYPE_HOST_REACHED:
                 if (m->host_reached.txn)
                         add_u64(o, "txn", m->host_reached.txn);
-                add_addr(o, "address", &m->host_reached.address, -1);
+                add_addr(o, "address", &m->host_reached.address, false);
                 add_str(o, "proof", proto_proof_to_string(m->host_reached.proof));
                 break;
         case PROTO_TYPE_HOST_LOST:
                 if (m->host_lost.txn)
                         add_u64(o, "txn", m->host_lost.txn);
-                add_addr(o, "address", &m->host_lost.address, -1);
+                add_addr(o, "address", &m->host_lost.address, false);
                 add_str(o, "reason", m->host_lost.reason);
                 break;
         case PROTO_TYPE_PING:

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/socket.h>
 #include <string.h>
 
 #include "common/macro.h"
 #include "proto/tests/samples.h"
 
-#define V4(a, b, c, d) { .family = PROTO_FAMILY_IPV4, .bytes = { a, b, c, d } }
-#define V6(...) { .family = PROTO_FAMILY_IPV6, .bytes = { __VA_ARGS__ } }
+#define V4(a, b, c, d) { .family = AF_INET, .bytes = { a, b, c, d }, .prefixlen = 32 }
+#define V6(...) { .family = AF_INET6, .bytes = { __VA_ARGS__ }, .prefixlen = 128 }
+#define V4P(len, a, b, c, d) { .family = AF_INET, .bytes = { a, b, c, d }, .prefixlen = len }
+#define V6P(len, ...) { .family = AF_INET6, .bytes = { __VA_ARGS__ }, .prefixlen = len }
 
 static const ProtoMessage ack = {
         .type = PROTO_TYPE_ACK, .seq = 7,
@@ -27,24 +30,24 @@ static const ProtoMessage guest_hello = {
 };
 
 static const ProtoAddress lo_addresses[] = {
-        { .address = V4(127, 0, 0, 1), .prefixlen = 8, .scope = 254, .flags = 0x80,
+        { .address = V4P(8, 127, 0, 0, 1), .scope = 254, .flags = 0x80,
           .valid_lft = UINT32_MAX, .preferred_lft = UINT32_MAX },
-        { .address = V6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), .prefixlen = 128,
+        { .address = V6P(128, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
           .scope = 254, .flags = 0x80, .valid_lft = UINT32_MAX, .preferred_lft = UINT32_MAX },
 };
 
 static const ProtoAddress mgmt_addresses[] = {
-        { .address = V4(192, 0, 2, 10), .prefixlen = 24, .flags = 0x80,
+        { .address = V4P(24, 192, 0, 2, 10), .flags = 0x80,
           .valid_lft = 3600, .preferred_lft = 3600 },
-        { .address = V6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10),
-          .prefixlen = 64, .flags = 0x100, .valid_lft = 86400, .preferred_lft = 14400 },
-        { .address = V6(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x50, 0x54, 0, 0xff, 0xfe, 0x12, 0x34, 0x56),
-          .prefixlen = 64, .scope = 253, .flags = 0x80,
+        { .address = V6P(64, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10),
+          .flags = 0x100, .valid_lft = 86400, .preferred_lft = 14400 },
+        { .address = V6P(64, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x50, 0x54, 0, 0xff, 0xfe, 0x12, 0x34, 0x56),
+          .scope = 253, .flags = 0x80,
           .valid_lft = UINT32_MAX, .preferred_lft = UINT32_MAX },
 };
 
 static const ProtoAddress br_addresses[] = {
-        { .address = V4(198, 51, 100, 7), .prefixlen = 24, .flags = 0x80,
+        { .address = V4P(24, 198, 51, 100, 7), .flags = 0x80,
           .valid_lft = UINT32_MAX, .preferred_lft = UINT32_MAX },
 };
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "common/macro.h"
@@ -212,8 +213,9 @@ static void peer_event(Sim *s, Peer *p) {
         else if (p->events % 2)
                 m = (ProtoMessage) { .type = PROTO_TYPE_HOST_REACHED,
                                      .host_reached = { .txn = p->events, .proof = PROTO_PROOF_SSH,
-                                                       .address = { .family = PROTO_FAMILY_IPV4,
-                                                                    .bytes = { 192, 0, 2, 10 } } } };
+                                                       .address = { .family = AF_INET,
+                                                                    .bytes = { 192, 0, 2, 10 },
+                                                                    .prefixlen = 32 } } };
         else
                 m = (ProtoMessage) { .type = PROTO_TYPE_HOST_LOST, .host_lost = { .txn = p->events } };
         peer_send(s, p, &m);

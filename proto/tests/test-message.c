@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "common/macro.h"
@@ -258,8 +259,7 @@ static void test_decode_caps(void **state) {
 
 static void test_encode_refuses(void **state) {
         static uint8_t buf[PROTO_FRAME_MAX];
-        ProtoAddress addr = { .address = { .family = PROTO_FAMILY_IPV4, .bytes = { 192, 0, 2, 1 } },
-                              .prefixlen = 24 };
+        ProtoAddress addr = { .address = { .family = AF_INET, .bytes = { 192, 0, 2, 1 }, .prefixlen = 24 } };
         ProtoLink link = { .name = "eth0", .index = 1, .n_addresses = 1, .addresses = &addr };
         ProtoMessage m = { .type = PROTO_TYPE_ADDRESSES,
                            .addresses = { .n_links = 1, .links = &link } };
@@ -273,14 +273,14 @@ static void test_encode_refuses(void **state) {
         memset(link.name, 'x', sizeof(link.name));      /* 16 bytes, unterminated */
         assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
         strcpy(link.name, "eth0");
-        addr.prefixlen = 33;
+        addr.address.prefixlen = 33;
         assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
-        addr.prefixlen = 24;
+        addr.address.prefixlen = 24;
         addr.address.family = 5;
         assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
-        addr.address.family = PROTO_FAMILY_NONE;        /* required */
+        addr.address.family = AF_UNSPEC;        /* required */
         assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
-        addr.address.family = PROTO_FAMILY_IPV4;
+        addr.address.family = AF_INET;
         link.operstate = 7;
         assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
         link.operstate = PROTO_OPER_UP;
@@ -300,8 +300,9 @@ static void test_encode_refuses(void **state) {
         static ProtoAddress many[PROTO_LINK_ADDRESSES_MAX];
         static ProtoLink links[PROTO_ADDRESSES_MAX / 4];
         for (size_t i = 0; i < 4; i++)
-                many[i] = (ProtoAddress) { .address = { .family = PROTO_FAMILY_IPV6, .bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = i + 1 } },
-                                           .prefixlen = 64, .scope = 1, .flags = 1, .valid_lft = 1, .preferred_lft = 1 };
+                many[i] = (ProtoAddress) { .address = { .family = AF_INET6, .bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = i + 1 },
+                                                       .prefixlen = 64 },
+                                           .scope = 1, .flags = 1, .valid_lft = 1, .preferred_lft = 1 };
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
                 links[i] = (ProtoLink) { .name = "abcdefghijklmno", .index = i + 1, .hwaddr_len = PROTO_HWADDR_MAX,
                                          .master = 1, .flags = 1, .operstate = 6, .n_addresses = 4, .addresses = many };
@@ -355,9 +356,9 @@ static void test_big_snapshot(void **state) {
                 snprintf(links[i].name, sizeof(links[i].name), "eth%u", i);
                 for (unsigned k = 0; k < 8; k++)
                         addrs[i][k] = (ProtoAddress) {
-                                .address = { .family = k % 2 ? PROTO_FAMILY_IPV6 : PROTO_FAMILY_IPV4,
-                                             .bytes = { 198, 51, 100, i * 8 + k } },
-                                .prefixlen = 24, .valid_lft = UINT32_MAX, .preferred_lft = UINT32_MAX };
+                                .address = { .family = k % 2 ? AF_INET6 : AF_INET,
+                                             .bytes = { 198, 51, 100, i * 8 + k }, .prefixlen = 24 },
+                                .valid_lft = UINT32_MAX, .preferred_lft = UINT32_MAX };
         }
         n = proto_message_encode(&m, buf, sizeof(buf));
         assert_true(n > 0);
