@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <yaml.h>
 
 #include "agent/agent-config.h"
 #include "common/ether-addr.h"
+#include "common/file-read.h"
 #include "common/parse-util.h"
+#include "common/strv.h"
 
 static const char *const apply_mode_table[_AGENT_APPLY_MODE_MAX] = {
         [AGENT_APPLY_NETPLAN] = "netplan",
@@ -45,14 +46,6 @@ agent_config *agent_config_new(void) {
         return c;
 }
 
-static void strv_free(char **v) {
-        if (!v)
-                return;
-        for (char **p = v; *p; p++)
-                free(*p);
-        free(v);
-}
-
 agent_config *agent_config_free(agent_config *c) {
         if (!c)
                 return NULL;
@@ -71,6 +64,16 @@ typedef struct parse_ctx {
         yaml_document_t *doc;
         char *error;
 } parse_ctx;
+
+/* One key of the grammar: a handler for its value, or a nested table for a mapping. */
+typedef struct key_def key_def;
+typedef int (*key_handler)(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c);
+struct key_def {
+        const char *key;
+        key_handler handler;
+        const key_def *nested;          /* NULL-key terminated */
+        uint32_t min, max;              /* h_seconds */
+};
 
 static int fail(parse_ctx *ctx, const yaml_node_t *n, const char *fmt, ...) _printf_(3, 4);
 static int fail(parse_ctx *ctx, const yaml_node_t *n, const char *fmt, ...) {
@@ -133,73 +136,75 @@ static bool ifname_valid(const char *s) {
         return true;
 }
 
-static int parse_management(parse_ctx *ctx, yaml_node_t *map, agent_config *c) {
-        yaml_node_t *mac_node = NULL, *name_node = NULL;
-        int r;
-
-        if (map->type != YAML_MAPPING_NODE)
-                return fail(ctx, map, "'management' needs a mapping");
-        for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = yaml_document_get_node(ctx->doc, p->key);
-                yaml_node_t *v = yaml_document_get_node(ctx->doc, p->value);
-                const char *key, *s;
-
-                if (!k || !v || k->type != YAML_SCALAR_NODE)
-                        return fail(ctx, k ? k : map, "keys must be scalars");
-                key = (const char *) k->data.scalar.value;
-
-                if (strcmp(key, "macaddress") == 0) {
-                        r = get_scalar(ctx, key, v, &s);
-                        if (r < 0)
-                                return r;
-                        if (ether_addr_from_string(s, c->mgmt_mac) < 0)
-                                return fail(ctx, v, "invalid MAC address '%s' in management.macaddress", s);
-                        r = dup_scalar(ctx, key, v, &c->mgmt_mac_text);
-                        if (r < 0)
-                                return r;
-                        c->has_mgmt_mac = true;
-                        c->mgmt_mac_pos = pos_of(v);
-                        mac_node = v;
-                } else if (strcmp(key, "name") == 0) {
-                        r = get_scalar(ctx, key, v, &s);
-                        if (r < 0)
-                                return r;
-                        if (!ifname_valid(s))
-                                return fail(ctx, v, "invalid interface name '%s' in management.name", s);
-                        r = dup_scalar(ctx, key, v, &c->mgmt_name);
-                        if (r < 0)
-                                return r;
-                        c->mgmt_name_pos = pos_of(v);
-                        name_node = v;
-                } else if (strcmp(key, "host") == 0) {
-                        r = get_scalar(ctx, key, v, &s);
-                        if (r < 0)
-                                return r;
-                        if (inet_pton(AF_INET, s, &c->mgmt_host.in) == 1)
-                                c->mgmt_host_family = AF_INET;
-                        else if (inet_pton(AF_INET6, s, &c->mgmt_host.in6) == 1)
-                                c->mgmt_host_family = AF_INET6;
-                        else
-                                return fail(ctx, v, "invalid IP address '%s' in management.host", s);
-                        r = dup_scalar(ctx, key, v, &c->mgmt_host_text);
-                        if (r < 0)
-                                return r;
-                        c->has_mgmt_host = true;
-                        c->mgmt_host_pos = pos_of(v);
-                } else
-                        return fail(ctx, k, "unknown key 'management.%s' (expected macaddress, name or host)", key);
-        }
-        if (mac_node && name_node)
-                return fail(ctx, name_node, "management: give either 'macaddress' or 'name', not both");
-        return 0;
-}
-
-static int parse_apply(parse_ctx *ctx, yaml_node_t *v, agent_config *c) {
+static int h_mgmt_mac(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
         const char *s;
         int r;
 
+        r = get_scalar(ctx, k->key, v, &s);
+        if (r < 0)
+                return r;
+        if (c->mgmt_name)
+                return fail(ctx, v, "management: give either 'macaddress' or 'name', not both");
+        if (ether_addr_from_string(s, c->mgmt_mac) < 0)
+                return fail(ctx, v, "invalid MAC address '%s' in management.macaddress", s);
+        r = dup_scalar(ctx, k->key, v, &c->mgmt_mac_text);
+        if (r < 0)
+                return r;
+        c->has_mgmt_mac = true;
+        c->mgmt_mac_pos = pos_of(v);
+        return 0;
+}
+
+static int h_mgmt_name(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
+        const char *s;
+        int r;
+
+        r = get_scalar(ctx, k->key, v, &s);
+        if (r < 0)
+                return r;
+        if (!ifname_valid(s))
+                return fail(ctx, v, "invalid interface name '%s' in management.name", s);
+        if (c->has_mgmt_mac)
+                return fail(ctx, v, "management: give either 'macaddress' or 'name', not both");
+        r = dup_scalar(ctx, k->key, v, &c->mgmt_name);
+        if (r < 0)
+                return r;
+        c->mgmt_name_pos = pos_of(v);
+        return 0;
+}
+
+static int h_mgmt_host(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
+        const char *s;
+        int r;
+
+        r = get_scalar(ctx, k->key, v, &s);
+        if (r < 0)
+                return r;
+        if (ip_addr_from_string(s, AF_UNSPEC, &c->mgmt_host) < 0)
+                return fail(ctx, v, "invalid IP address '%s' in management.host", s);
+        r = dup_scalar(ctx, k->key, v, &c->mgmt_host_text);
+        if (r < 0)
+                return r;
+        c->mgmt_host_pos = pos_of(v);
+        return 0;
+}
+
+static int h_port(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
+        int r = dup_scalar(ctx, k->key, v, &c->port);
+
+        if (r == 0 && c->port[0] != '/')
+                return fail(ctx, v, "'port' must be an absolute path");
+        return r;
+}
+
+static int h_apply(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
+        _cleanup_strv_free_ char **argv = NULL;
+        const char *s;
+        size_t n;
+        int r;
+
         if (v->type == YAML_SCALAR_NODE) {
-                r = get_scalar(ctx, "apply", v, &s);
+                r = get_scalar(ctx, k->key, v, &s);
                 if (r < 0)
                         return r;
                 if (strcmp(s, "netplan") == 0)
@@ -213,74 +218,141 @@ static int parse_apply(parse_ctx *ctx, yaml_node_t *v, agent_config *c) {
         if (v->type != YAML_SEQUENCE_NODE)
                 return fail(ctx, v, "'apply' needs netplan, networkd or a list of arguments");
 
-        size_t n = (size_t) (v->data.sequence.items.top - v->data.sequence.items.start);
+        n = (size_t) (v->data.sequence.items.top - v->data.sequence.items.start);
         if (n == 0)
                 return fail(ctx, v, "'apply' needs at least one argument");
         if (n > AGENT_CONFIG_MAX_ARGV)
                 return fail(ctx, v, "'apply' has more than %u arguments", AGENT_CONFIG_MAX_ARGV);
-
-        char **argv = calloc(n + 1, sizeof(char *));
-        if (!argv)
-                return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 yaml_node_t *item = yaml_document_get_node(ctx->doc, v->data.sequence.items.start[i]);
-                r = item ? dup_scalar(ctx, "apply", item, &argv[i]) : fail(ctx, v, "bad 'apply' item");
-                if (r < 0) {
-                        strv_free(argv);
+
+                if (!item)
+                        return fail(ctx, v, "bad 'apply' item");
+                r = get_scalar(ctx, k->key, item, &s);
+                if (r < 0)
                         return r;
-                }
+                if (strv_push(&argv, s) < 0)
+                        return -ENOMEM;
         }
-        if (argv[0][0] != '/') {
-                strv_free(argv);
+        if (argv[0][0] != '/')
                 return fail(ctx, v, "'apply' command must be an absolute path");
-        }
         strv_free(c->apply_argv);
-        c->apply_argv = argv;
+        c->apply_argv = TAKE_PTR(argv);
         c->apply = AGENT_APPLY_COMMAND;
         return 0;
 }
 
-static int parse_try(parse_ctx *ctx, yaml_node_t *map, agent_config *c) {
+/* Seconds within [min, max]; the field is found by key. */
+static uint32_t *seconds_field(agent_config *c, const char *key) {
+        if (strcmp(key, "timeout") == 0)
+                return &c->try_timeout;
+        if (strcmp(key, "grace") == 0)
+                return &c->try_grace;
+        return NULL;
+}
+
+static int h_seconds(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
+        uint32_t *field = seconds_field(c, k->key);
+        const char *s;
         int r;
 
+        assert(field);
+        r = get_scalar(ctx, k->key, v, &s);
+        if (r < 0)
+                return r;
+        if (parse_range_u32(s, k->min, k->max, field) < 0)
+                return fail(ctx, v, "invalid 'try.%s' '%s' (seconds, %u-%u)", k->key, s, k->min, k->max);
+        return 0;
+}
+
+static int h_confirm(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_config *c) {
+        const char *s;
+        int r;
+
+        r = get_scalar(ctx, k->key, v, &s);
+        if (r < 0)
+                return r;
+        for (int i = 0; i < _AGENT_CONFIRM_MODE_MAX; i++)
+                if (strcmp(s, confirm_mode_table[i]) == 0) {
+                        c->try_confirm = (agent_confirm_mode) i;
+                        return 0;
+                }
+        return fail(ctx, v, "invalid 'try.confirm' '%s' (expected host, local or manual)", s);
+}
+
+static const key_def management_keys[] = {
+        { "macaddress", h_mgmt_mac },
+        { "name", h_mgmt_name },
+        { "host", h_mgmt_host },
+        {},
+};
+
+static const key_def try_keys[] = {
+        /* A day: a try nobody confirms for longer is forgotten, not pending. */
+        { "timeout", h_seconds, .min = 1, .max = 86400 },
+        { "grace", h_seconds, .min = 0, .max = 3600 },
+        { "confirm", h_confirm },
+        {},
+};
+
+static const key_def root_keys[] = {
+        { "management", .nested = management_keys },
+        { "port", h_port },
+        { "apply", h_apply },
+        { "try", .nested = try_keys },
+        {},
+};
+
+/* "a, b or c" */
+static int expected_keys(const key_def *table, char *buf, size_t size) {
+        size_t n = 0, used = 0;
+
+        while (table[n].key)
+                n++;
+        buf[0] = 0;
+        for (size_t i = 0; i < n; i++) {
+                int r = snprintf(buf + used, size - used, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                                 table[i].key);
+                if (r < 0 || (size_t) r >= size - used)
+                        return -ENOBUFS;
+                used += (size_t) r;
+        }
+        return 0;
+}
+
+static int parse_mapping(parse_ctx *ctx, yaml_node_t *map, const key_def *table, const char *parent,
+                         agent_config *c) {
         if (map->type != YAML_MAPPING_NODE)
-                return fail(ctx, map, "'try' needs a mapping");
+                return fail(ctx, map, "'%s' needs a mapping", parent);
         for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
                 yaml_node_t *k = yaml_document_get_node(ctx->doc, p->key);
                 yaml_node_t *v = yaml_document_get_node(ctx->doc, p->value);
-                const char *key, *s;
+                const key_def *def = NULL;
+                const char *key;
+                char expected[256];
+                int r;
 
                 if (!k || !v || k->type != YAML_SCALAR_NODE)
                         return fail(ctx, k ? k : map, "keys must be scalars");
                 key = (const char *) k->data.scalar.value;
-                r = get_scalar(ctx, key, v, &s);
+                for (const key_def *t = table; t->key && !def; t++)
+                        if (strcmp(t->key, key) == 0)
+                                def = t;
+                if (!def) {
+                        if (expected_keys(table, expected, sizeof(expected)) < 0)
+                                expected[0] = 0;
+                        return fail(ctx, k, "unknown key '%s%s%s' (expected %s)", parent ? parent : "",
+                                    parent ? "." : "", key, expected);
+                }
+                r = def->nested ? parse_mapping(ctx, v, def->nested, def->key, c) : def->handler(ctx, def, v, c);
                 if (r < 0)
                         return r;
-
-                if (strcmp(key, "timeout") == 0) {
-                        /* A day: a try nobody confirms for longer is forgotten, not pending. */
-                        if (parse_range_u32(s, 1, 86400, &c->try_timeout) < 0)
-                                return fail(ctx, v, "invalid 'try.timeout' '%s' (seconds, 1-86400)", s);
-                } else if (strcmp(key, "grace") == 0) {
-                        if (parse_range_u32(s, 0, 3600, &c->try_grace) < 0)
-                                return fail(ctx, v, "invalid 'try.grace' '%s' (seconds, 0-3600)", s);
-                } else if (strcmp(key, "confirm") == 0) {
-                        agent_confirm_mode m = _AGENT_CONFIRM_MODE_INVALID;
-                        for (int i = 0; i < _AGENT_CONFIRM_MODE_MAX; i++)
-                                if (strcmp(s, confirm_mode_table[i]) == 0)
-                                        m = (agent_confirm_mode) i;
-                        if (m < 0)
-                                return fail(ctx, v, "invalid 'try.confirm' '%s' (expected host, local or manual)", s);
-                        c->try_confirm = m;
-                } else
-                        return fail(ctx, k, "unknown key 'try.%s' (expected timeout, grace or confirm)", key);
         }
         return 0;
 }
 
 static int parse_root(parse_ctx *ctx, agent_config *c) {
         yaml_node_t *root = yaml_document_get_root_node(ctx->doc);
-        int r;
 
         if (!root)
                 return 0; /* empty document: all defaults */
@@ -288,32 +360,7 @@ static int parse_root(parse_ctx *ctx, agent_config *c) {
                 return 0;
         if (root->type != YAML_MAPPING_NODE)
                 return fail(ctx, root, "the agent config must be a mapping");
-
-        for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-                yaml_node_t *k = yaml_document_get_node(ctx->doc, p->key);
-                yaml_node_t *v = yaml_document_get_node(ctx->doc, p->value);
-                const char *key;
-
-                if (!k || !v || k->type != YAML_SCALAR_NODE)
-                        return fail(ctx, k ? k : root, "keys must be scalars");
-                key = (const char *) k->data.scalar.value;
-
-                if (strcmp(key, "management") == 0)
-                        r = parse_management(ctx, v, c);
-                else if (strcmp(key, "port") == 0) {
-                        r = dup_scalar(ctx, key, v, &c->port);
-                        if (r == 0 && c->port[0] != '/')
-                                r = fail(ctx, v, "'port' must be an absolute path");
-                } else if (strcmp(key, "apply") == 0)
-                        r = parse_apply(ctx, v, c);
-                else if (strcmp(key, "try") == 0)
-                        r = parse_try(ctx, v, c);
-                else
-                        r = fail(ctx, k, "unknown key '%s' (expected management, port, apply or try)", key);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return parse_mapping(ctx, root, root_keys, NULL, c);
 }
 
 int agent_config_parse(const char *name, const char *data, size_t size, agent_config **ret, char **ret_error) {
@@ -364,39 +411,13 @@ finish:
 }
 
 int agent_config_load(const char *path, agent_config **ret, char **ret_error) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t n = 0;
+        size_t n;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > AGENT_CONFIG_MAX_SIZE)
-                return -EFBIG;
-
-        buf = malloc(AGENT_CONFIG_MAX_SIZE + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, AGENT_CONFIG_MAX_SIZE + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > AGENT_CONFIG_MAX_SIZE)
-                        return -EFBIG;
-        }
+        r = read_file_bounded(path, AGENT_CONFIG_MAX_SIZE, READ_FILE_FOLLOW, &buf, &n, NULL);
+        if (r < 0)
+                return r;
         if (memchr(buf, 0, n)) {
                 if (ret_error && asprintf(ret_error, "%s:1:1: contains a NUL byte", path) < 0)
                         *ret_error = NULL;

@@ -14,10 +14,10 @@
  * only `management:` is meaningful. */
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/ip-addr.h"
 #include "common/macro.h"
 
 #define AGENT_CONFIG_PATH "/etc/netguard/agent.yaml"
@@ -57,12 +57,7 @@ typedef struct agent_config {
         agent_config_pos mgmt_mac_pos;
         char *mgmt_name;
         agent_config_pos mgmt_name_pos;
-        bool has_mgmt_host;
-        int mgmt_host_family;
-        union {
-                struct in_addr in;
-                struct in6_addr in6;
-        } mgmt_host;
+        ip_addr mgmt_host;              /* AF_UNSPEC when not given */
         char *mgmt_host_text;
         agent_config_pos mgmt_host_pos;
 

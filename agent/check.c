@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
-#include <net/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,235 +7,6 @@
 
 #include "agent/check.h"
 #include "common/ether-addr.h"
-#include "common/parse-util.h"
-
-static const char *const mgmt_source_table[_MGMT_SOURCE_MAX] = {
-        [MGMT_SOURCE_OPTION] = "option",
-        [MGMT_SOURCE_AGENT_CONFIG] = "agent-config",
-        [MGMT_SOURCE_HOST_HINT] = "host-hint",
-        [MGMT_SOURCE_DEFAULT_ROUTE4] = "ipv4-default-route",
-        [MGMT_SOURCE_DEFAULT_ROUTE6] = "ipv6-default-route",
-        [MGMT_SOURCE_GLOBAL_ADDRESS] = "first-global-address",
-};
-
-static const char *const host_source_table[_HOST_SOURCE_MAX] = {
-        [HOST_SOURCE_AGENT_CONFIG] = "agent-config",
-        [HOST_SOURCE_HOST_HINT] = "host-hint",
-        [HOST_SOURCE_GATEWAY] = "default-gateway",
-        [HOST_SOURCE_SUBNET] = "current-subnet",
-};
-
-const char *mgmt_source_to_string(mgmt_source s) {
-        return s >= 0 && s < _MGMT_SOURCE_MAX ? mgmt_source_table[s] : NULL;
-}
-
-const char *host_source_to_string(host_source s) {
-        return s >= 0 && s < _HOST_SOURCE_MAX ? host_source_table[s] : NULL;
-}
-
-/* ---- management link ---------------------------------------------------------------- */
-
-static const live_link *default_route_link(const live_state *live, int family) {
-        const live_route *best = NULL;
-
-        for (size_t i = 0; i < live->n_routes; i++) {
-                const live_route *r = &live->routes[i];
-                if (r->family != family || r->dst_len != 0 || r->oif <= 0)
-                        continue;
-                if (!best || r->metric < best->metric)
-                        best = r;
-        }
-        return best ? live_state_link_by_index(live, best->oif) : NULL;
-}
-
-static bool is_global(const live_address *a) {
-        if (a->scope != RT_SCOPE_UNIVERSE)
-                return false;
-        if (a->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->addr.in6))
-                return false;
-        return true;
-}
-
-static const live_link *lookup_named(const live_state *live, const char *s) {
-        uint8_t mac[6];
-
-        if (ether_addr_from_string(s, mac) == 0)
-                return live_state_link_by_mac(live, mac);
-        return live_state_link_by_name(live, s);
-}
-
-static const live_link *lookup_config(const live_state *live, const agent_config *c) {
-        if (c->has_mgmt_mac)
-                return live_state_link_by_mac(live, c->mgmt_mac);
-        return live_state_link_by_name(live, c->mgmt_name);
-}
-
-int check_resolve_mgmt(const live_state *live, const char *option, const agent_config *cfg,
-                       const agent_config *hint, const live_link **ret, mgmt_source *ret_source,
-                       char **ret_error) {
-        const live_link *l;
-
-        if (option) {
-                l = lookup_named(live, option);
-                if (!l) {
-                        if (ret_error && asprintf(ret_error, "--mgmt %s: no such link", option) < 0)
-                                return -ENOMEM;
-                        return -ENODEV;
-                }
-                *ret = l;
-                *ret_source = MGMT_SOURCE_OPTION;
-                return 0;
-        }
-        if (cfg && (cfg->has_mgmt_mac || cfg->mgmt_name)) {
-                l = lookup_config(live, cfg);
-                if (!l) {
-                        const agent_config_pos p = cfg->has_mgmt_mac ? cfg->mgmt_mac_pos : cfg->mgmt_name_pos;
-                        if (ret_error &&
-                            asprintf(ret_error, "%s:%u:%u: management.%s %s: no such link", cfg->path, p.line, p.column,
-                                     cfg->has_mgmt_mac ? "macaddress" : "name",
-                                     cfg->has_mgmt_mac ? cfg->mgmt_mac_text : cfg->mgmt_name) < 0)
-                                return -ENOMEM;
-                        return -ENODEV;
-                }
-                *ret = l;
-                *ret_source = MGMT_SOURCE_AGENT_CONFIG;
-                return 0;
-        }
-        /* The hint is volatile and may be stale: if its link is gone, fall through. */
-        if (hint && (hint->has_mgmt_mac || hint->mgmt_name)) {
-                l = lookup_config(live, hint);
-                if (l) {
-                        *ret = l;
-                        *ret_source = MGMT_SOURCE_HOST_HINT;
-                        return 0;
-                }
-        }
-        l = default_route_link(live, AF_INET);
-        if (l) {
-                *ret = l;
-                *ret_source = MGMT_SOURCE_DEFAULT_ROUTE4;
-                return 0;
-        }
-        l = default_route_link(live, AF_INET6);
-        if (l) {
-                *ret = l;
-                *ret_source = MGMT_SOURCE_DEFAULT_ROUTE6;
-                return 0;
-        }
-        const live_link *best = NULL;
-        for (size_t i = 0; i < live->n_addresses; i++) {
-                const live_address *a = &live->addresses[i];
-                const live_link *al;
-
-                if (!is_global(a))
-                        continue;
-                al = live_state_link_by_index(live, a->ifindex);
-                if (!al || al->arptype != ARPHRD_ETHER)
-                        continue;
-                if (!best || al->ifindex < best->ifindex)
-                        best = al;
-        }
-        if (best) {
-                *ret = best;
-                *ret_source = MGMT_SOURCE_GLOBAL_ADDRESS;
-                return 0;
-        }
-        if (ret_error && asprintf(ret_error, "cannot tell which link is the management link: no --mgmt, no "
-                                             "management: in the agent config, no default route and no Ethernet "
-                                             "link with a global address") < 0)
-                return -ENOMEM;
-        return -ENXIO;
-}
-
-/* ---- host peer ------------------------------------------------------------------------ */
-
-static const live_address *current_address(const live_state *live, const live_link *mgmt, int family) {
-        for (size_t i = 0; i < live->n_addresses; i++) {
-                const live_address *a = &live->addresses[i];
-                if (a->ifindex == mgmt->ifindex && a->family == family && is_global(a))
-                        return a;
-        }
-        return NULL;
-}
-
-static void host_from_config(const agent_config *c, host_source source, host_peer *ret) {
-        *ret = (host_peer) {
-                .source = source,
-                .family = c->mgmt_host_family,
-                .prefixlen = c->mgmt_host_family == AF_INET ? 32 : 128,
-        };
-        memcpy(&ret->addr, &c->mgmt_host, sizeof(c->mgmt_host));
-}
-
-int check_resolve_host(const live_state *live, const live_link *mgmt, const agent_config *cfg,
-                       const agent_config *hint, host_peer *ret) {
-        if (cfg && cfg->has_mgmt_host) {
-                host_from_config(cfg, HOST_SOURCE_AGENT_CONFIG, ret);
-                return 0;
-        }
-        if (hint && hint->has_mgmt_host) {
-                host_from_config(hint, HOST_SOURCE_HOST_HINT, ret);
-                return 0;
-        }
-        for (int pass = 0; pass < 2; pass++) {
-                int family = pass == 0 ? AF_INET : AF_INET6;
-                const live_route *best = NULL;
-
-                for (size_t i = 0; i < live->n_routes; i++) {
-                        const live_route *r = &live->routes[i];
-                        if (r->family == family && r->dst_len == 0 && r->oif == mgmt->ifindex && r->has_gateway &&
-                            (!best || r->metric < best->metric))
-                                best = r;
-                }
-                if (best) {
-                        *ret = (host_peer) {
-                                .source = HOST_SOURCE_GATEWAY,
-                                .family = family,
-                                .addr = best->gateway,
-                                .prefixlen = family == AF_INET ? 32 : 128,
-                        };
-                        return 0;
-                }
-        }
-        for (int pass = 0; pass < 2; pass++) {
-                const live_address *a = current_address(live, mgmt, pass == 0 ? AF_INET : AF_INET6);
-                if (a) {
-                        *ret = (host_peer) {
-                                .source = HOST_SOURCE_SUBNET,
-                                .family = a->family,
-                                .addr = a->addr,
-                                .prefixlen = a->prefixlen,
-                        };
-                        return 0;
-                }
-        }
-        return -ENXIO;
-}
-
-int host_peer_to_string(const host_peer *h, char *buf, size_t size) {
-        char a[INET6_ADDRSTRLEN];
-        int r;
-
-        r = live_addr_to_string(h->family, &h->addr, a, sizeof(a));
-        if (r < 0)
-                return r;
-        if (h->source == HOST_SOURCE_SUBNET) {
-                live_in_addr net = {};
-                /* Print the network, not our own address. */
-                uint8_t *p = h->family == AF_INET ? (uint8_t *) &net.in : net.in6.s6_addr;
-                const uint8_t *s = h->family == AF_INET ? (const uint8_t *) &h->addr.in : h->addr.in6.s6_addr;
-                for (unsigned i = 0; i < h->prefixlen / 8; i++)
-                        p[i] = s[i];
-                if (h->prefixlen % 8)
-                        p[h->prefixlen / 8] = (uint8_t) (s[h->prefixlen / 8] & (0xff << (8 - h->prefixlen % 8)));
-                r = live_addr_to_string(h->family, &net, a, sizeof(a));
-                if (r < 0)
-                        return r;
-                r = snprintf(buf, size, "%s/%u (on-link)", a, h->prefixlen);
-        } else
-                r = snprintf(buf, size, "%s", a);
-        return r < 0 || (size_t) r >= size ? -ENOBUFS : 0;
-}
 
 /* ---- the rules -------------------------------------------------------------------------- */
 
@@ -261,9 +31,9 @@ typedef struct rule_ctx {
         bool dhcp_evidence;             /* the link holds a dynamic address of that family now */
         bool dhcp_on_disk;              /* the definition on disk for the link uses DHCP there */
         bool dhcp_served;               /* either: the host side is taken to serve DHCP */
-        char current_text[INET6_ADDRSTRLEN + 8];   /* "192.0.2.58/24" or "" */
-        char subnet_text[INET6_ADDRSTRLEN + 32];   /* "192.0.2.0/24" or "" */
-        char host_text[INET6_ADDRSTRLEN + 32];
+        char current_text[IP_PREFIX_STRLEN];    /* "192.0.2.58/24" or "" */
+        char subnet_text[IP_PREFIX_STRLEN];     /* "192.0.2.0/24" or "" */
+        char host_text[IP_PREFIX_STRLEN];       /* "192.0.2.1", or the subnet */
         int error;                      /* first -ENOMEM */
 } rule_ctx;
 
@@ -327,13 +97,16 @@ static char *fmt(const char *format, ...) {
         return r < 0 ? NULL : s;
 }
 
-static void to_live(const np_in_addr *a, live_in_addr *ret) {
-        memset(ret, 0, sizeof(*ret));
-        memcpy(ret, a, sizeof(*a) < sizeof(*ret) ? sizeof(*a) : sizeof(*ret));
+/* netplan's address and route fields as the common address type. */
+static ip_addr from_np(int family, const np_in_addr *a, unsigned prefixlen) {
+        ip_addr r = {};
+
+        (void) ip_addr_from_bytes(family, a, prefixlen, &r);
+        return r;
 }
 
-static bool addr_equal(int family, const live_in_addr *a, const live_in_addr *b) {
-        return family == AF_INET ? a->in.s_addr == b->in.s_addr : memcmp(&a->in6, &b->in6, sizeof(a->in6)) == 0;
+static ip_addr np_address_ip(const np_address *s) {
+        return from_np(s->family, &s->addr, s->prefixlen);
 }
 
 static const char *dhcp_key(int family) {
@@ -345,21 +118,21 @@ static const char *dhcp_name(int family) {
 }
 
 static bool host_is_specific(const rule_ctx *ctx) {
-        return ctx->in->host && ctx->in->host->source != HOST_SOURCE_SUBNET;
+        return host_peer_is_specific(ctx->in->host);
 }
 
 static bool host_is_linklocal(const rule_ctx *ctx) {
-        return host_is_specific(ctx) && ctx->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&ctx->in->host->addr.in6);
+        return host_is_specific(ctx) && ip_addr_is_link_local(&ctx->in->host->addr);
 }
 
 /* Is addr in a subnet the host reaches the guest in now, i.e. a current subnet of the link? */
-static bool in_current_subnet(const rule_ctx *ctx, const live_in_addr *addr) {
+static bool in_current_subnet(const rule_ctx *ctx, const ip_addr *addr) {
         const live_state *live = ctx->in->live;
 
         for (size_t i = 0; i < live->n_addresses; i++) {
                 const live_address *a = &live->addresses[i];
-                if (a->ifindex == ctx->in->mgmt->ifindex && a->family == ctx->family && is_global(a) &&
-                    live_prefix_contains(a->family, &a->addr, a->prefixlen, addr))
+                if (a->ifindex == ctx->in->mgmt->ifindex && a->addr.family == ctx->family &&
+                    live_address_is_global(a) && ip_prefix_contains(&a->addr, addr))
                         return true;
         }
         return false;
@@ -396,21 +169,19 @@ static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
 
         for (size_t i = 0; i < d->n_addresses; i++) {
                 const np_address *s = &d->addresses[i];
-                live_in_addr addr;
+                ip_addr addr = np_address_ip(s);
 
                 if (s->family != ctx->family)
                         continue;
                 if (!a.first_static)
                         a.first_static = s;
-                to_live(&s->addr, &addr);
                 bool reachable = in_current_subnet(ctx, &addr) ||
-                                 (host_is_specific(ctx) &&
-                                  live_prefix_contains(s->family, &addr, s->prefixlen, &ctx->in->host->addr));
+                                 (host_is_specific(ctx) && ip_prefix_contains(&addr, &ctx->in->host->addr));
                 if (!reachable)
                         continue;
                 if (!a.first_reachable)
                         a.first_reachable = s;
-                if (ctx->current && addr_equal(s->family, &addr, &ctx->current->addr))
+                if (ctx->current && ip_addr_equal(&addr, &ctx->current->addr))
                         a.keeps_current = true;
         }
         /* A link-local host reaches any link with IPv6, but the VM manager talks to a
@@ -468,22 +239,17 @@ static const np_netdef *find_master(const check_input *in, const char *id, np_po
         return NULL;
 }
 
-static void mac_to_string(const uint8_t mac[6], char buf[static 18]) {
-        snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-}
-
 static void rule_unmatched(rule_ctx *ctx) {
         const live_link *m = ctx->in->mgmt;
         const np_netdef *old = find_matching(ctx->in->old_defs, ctx->in->n_old_defs, m);
         np_pos pos = {};
-        char mac[18] = "";
+        char mac[ETHER_ADDR_STRLEN] = "";
         const char *source_hint;
 
-        static const uint8_t zero[6];
         if (m->has_perm_mac)
-                mac_to_string(m->perm_mac, mac);
-        else if (m->has_mac && memcmp(m->mac, zero, 6) != 0)
-                mac_to_string(m->mac, mac);
+                ether_addr_to_string(m->perm_mac, mac);
+        else if (m->has_mac && !ether_addr_is_zero(m->mac))
+                ether_addr_to_string(m->mac, mac);
         if (old) {
                 /* The definition that used to apply: still there with another match? */
                 for (size_t i = 0; i < ctx->in->n_defs; i++) {
@@ -569,8 +335,8 @@ static void rule_unaddressed(rule_ctx *ctx, const np_netdef *d, const addressing
 }
 
 static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressing *a) {
-        char to[INET6_ADDRSTRLEN];
-        live_in_addr addr;
+        char to[IP_PREFIX_STRLEN];
+        ip_addr addr;
 
         if (!a->ok || a->keeps_current || !ctx->current)
                 return;
@@ -588,8 +354,8 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
         }
         if (a->dyn_ok || !a->first_reachable)
                 return;
-        to_live(&a->first_reachable->addr, &addr);
-        if (live_addr_to_string(ctx->family, &addr, to, sizeof(to)) < 0)
+        addr = np_address_ip(a->first_reachable);
+        if (ip_addr_to_string(&addr, to, sizeof(to)) < 0)
                 return;
         add_finding(ctx, RULE_MANAGEMENT_ADDRESS_MOVES, a->first_reachable->pos, d->addresses_pos,
                     fmt("the management address of %s moves from %s to %s%s%s; the host can follow only through "
@@ -604,30 +370,29 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
 }
 
 /* Does one of d's static addresses of the host's family have a subnet containing addr? */
-static bool static_subnet_contains(const rule_ctx *ctx, const np_netdef *d, const live_in_addr *addr) {
+static bool static_subnet_contains(const rule_ctx *ctx, const np_netdef *d, const ip_addr *addr) {
         for (size_t i = 0; i < d->n_addresses; i++) {
                 const np_address *s = &d->addresses[i];
-                live_in_addr net;
+                ip_addr net = np_address_ip(s);
                 if (s->family != ctx->family)
                         continue;
-                to_live(&s->addr, &net);
-                if (live_prefix_contains(s->family, &net, s->prefixlen, addr))
+                if (ip_prefix_contains(&net, addr))
                         return true;
         }
         return false;
 }
 
-static bool via_on_link(const rule_ctx *ctx, const np_netdef *d, const addressing *a, const live_in_addr *via) {
+static bool via_on_link(const rule_ctx *ctx, const np_netdef *d, const addressing *a, const ip_addr *via) {
         if (static_subnet_contains(ctx, d, via))
                 return true;
         if (a->dyn_ok && in_current_subnet(ctx, via))
                 return true;
-        return ctx->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&via->in6) && d->link_local_ipv6;
+        return ip_addr_is_link_local(via) && d->link_local_ipv6;
 }
 
 static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressing *a) {
         const live_state *live = ctx->in->live;
-        const live_in_addr *h = &ctx->in->host->addr;
+        const ip_addr *h = &ctx->in->host->addr;
 
         if (a->linklocal_ok)
                 return true;
@@ -637,16 +402,15 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                  * best guess (NG003 warns that nothing shows DHCP is served there). */
                 for (size_t i = 0; i < live->n_addresses; i++) {
                         const live_address *l = &live->addresses[i];
-                        if (l->ifindex == ctx->in->mgmt->ifindex && l->family == ctx->family &&
-                            (live_address_is_dynamic(l) || !ctx->dhcp_evidence) &&
-                            live_prefix_contains(l->family, &l->addr, l->prefixlen, h))
+                        if (l->ifindex == ctx->in->mgmt->ifindex && l->addr.family == ctx->family &&
+                            (live_address_is_dynamic(l) || !ctx->dhcp_evidence) && ip_prefix_contains(&l->addr, h))
                                 return true;
                 }
                 for (size_t i = 0; i < live->n_routes; i++) {
                         const live_route *r = &live->routes[i];
-                        if (r->oif == ctx->in->mgmt->ifindex && r->family == ctx->family &&
+                        if (r->oif == ctx->in->mgmt->ifindex && r->dst.family == ctx->family &&
                             (r->protocol == RTPROT_DHCP || r->protocol == RTPROT_RA || !ctx->dhcp_evidence) &&
-                            live_prefix_contains(r->family, &r->dst, r->dst_len, h))
+                            ip_prefix_contains(&r->dst, h))
                                 return true;
                 }
         }
@@ -654,13 +418,13 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                 return true;
         for (size_t i = 0; i < d->n_routes; i++) {
                 const np_route *r = &d->routes[i];
-                live_in_addr to, via;
+                ip_addr to, via;
                 if (r->family != ctx->family || (r->table != 0 && r->table != RT_TABLE_MAIN))
                         continue;
                 if (r->type && strcmp(r->type, "unicast") != 0)
                         continue;
-                to_live(&r->to, &to);
-                if (!r->to_default && !live_prefix_contains(r->family, &to, r->to_prefixlen, h))
+                to = from_np(r->family, &r->to, r->to_prefixlen);
+                if (!r->to_default && !ip_prefix_contains(&to, h))
                         continue;
                 if (!r->has_via) {
                         /* A device route: the destination is on-link. */
@@ -668,14 +432,14 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                                 return true;
                         continue;
                 }
-                to_live(&r->via, &via);
+                via = from_np(r->family, &r->via, ip_family_bits(r->family));
                 if (r->on_link || via_on_link(ctx, d, a, &via))
                         return true;
         }
         const char *gw = ctx->family == AF_INET ? d->gateway4 : d->gateway6;
         if (gw) {
-                live_in_addr via = {};
-                if (inet_pton(ctx->family, gw, &via) == 1 && via_on_link(ctx, d, a, &via))
+                ip_addr via;
+                if (ip_addr_from_string(gw, ctx->family, &via) == 0 && via_on_link(ctx, d, a, &via))
                         return true;
         }
         return false;
@@ -700,12 +464,12 @@ static void rule_host_unreachable(rule_ctx *ctx, const np_netdef *d, const addre
 
 static void rule_dhcp_identity(rule_ctx *ctx, const np_netdef *def, const np_netdef *d, const addressing *a) {
         const live_link *m = ctx->in->mgmt;
-        char now[18] = "";
+        char now[ETHER_ADDR_STRLEN] = "";
 
         if (!a->dyn_ok)
                 return;
         if (m->has_mac)
-                mac_to_string(m->mac, now);
+                ether_addr_to_string(m->mac, now);
 
         if (d->macaddress && now[0]) {
                 uint8_t mac[6];
@@ -722,7 +486,7 @@ static void rule_dhcp_identity(rule_ctx *ctx, const np_netdef *def, const np_net
                                 now),
                             fmt("set `macaddress: \"%s\"` on %s so the DHCP server sees the same client", now, d->id));
 
-        if (ctx->family != AF_INET || d != def || !ctx->in->old_defs)
+        if (ctx->family != AF_INET || d != def || !ctx->in->old_known)
                 return;
         const np_netdef *old = find_matching(ctx->in->old_defs, ctx->in->n_old_defs, m);
         if (!old)
@@ -777,18 +541,17 @@ static void rule_enslaved(rule_ctx *ctx, const np_netdef *def, const np_netdef *
 
 static void ctx_init(rule_ctx *ctx, const check_input *in, check_result *res) {
         const live_state *live = in->live;
-        char a[INET6_ADDRSTRLEN];
 
-        *ctx = (rule_ctx) { .in = in, .res = res, .family = in->host ? in->host->family : AF_INET };
+        *ctx = (rule_ctx) { .in = in, .res = res, .family = in->host ? in->host->addr.family : AF_INET };
         /* The current address: prefer the one the host is known to reach (host in its
          * subnet), then a dynamic one, then any global one. */
         for (int pass = 0; pass < 3 && !ctx->current; pass++)
                 for (size_t i = 0; i < live->n_addresses; i++) {
                         const live_address *l = &live->addresses[i];
-                        if (l->ifindex != in->mgmt->ifindex || l->family != ctx->family || !is_global(l))
+                        if (l->ifindex != in->mgmt->ifindex || l->addr.family != ctx->family ||
+                            !live_address_is_global(l))
                                 continue;
-                        if (pass == 0 && !(host_is_specific(ctx) &&
-                                           live_prefix_contains(l->family, &l->addr, l->prefixlen, &in->host->addr)))
+                        if (pass == 0 && !(host_is_specific(ctx) && ip_prefix_contains(&l->addr, &in->host->addr)))
                                 continue;
                         if (pass == 1 && !live_address_is_dynamic(l))
                                 continue;
@@ -797,27 +560,24 @@ static void ctx_init(rule_ctx *ctx, const check_input *in, check_result *res) {
                 }
         for (size_t i = 0; i < live->n_addresses; i++) {
                 const live_address *l = &live->addresses[i];
-                if (l->ifindex == in->mgmt->ifindex && l->family == ctx->family && is_global(l) &&
+                if (l->ifindex == in->mgmt->ifindex && l->addr.family == ctx->family && live_address_is_global(l) &&
                     live_address_is_dynamic(l))
                         ctx->dhcp_evidence = true;
         }
         /* Evidence that the host side serves DHCP in this family: a lease now, or the
          * configuration on disk, which made the current state, already asks for it. */
-        const np_netdef *old = find_matching(in->old_defs, in->n_old_defs, in->mgmt);
+        const np_netdef *old = in->old_known ? find_matching(in->old_defs, in->n_old_defs, in->mgmt) : NULL;
         ctx->dhcp_on_disk = old && dynamic_source(ctx->family, old);
         ctx->dhcp_served = ctx->dhcp_evidence || ctx->dhcp_on_disk;
-        if (ctx->current && live_addr_to_string(ctx->family, &ctx->current->addr, a, sizeof(a)) == 0) {
-                snprintf(ctx->current_text, sizeof(ctx->current_text), "%s/%u", a, ctx->current->prefixlen);
-                host_peer net = { .source = HOST_SOURCE_SUBNET, .family = ctx->family, .addr = ctx->current->addr,
-                                  .prefixlen = ctx->current->prefixlen };
-                if (host_peer_to_string(&net, ctx->subnet_text, sizeof(ctx->subnet_text)) == 0) {
-                        char *sp = strchr(ctx->subnet_text, ' ');
-                        if (sp)
-                                *sp = 0;
-                } else
-                        ctx->subnet_text[0] = 0;
+        if (ctx->current) {
+                ip_addr subnet = ip_addr_subnet(&ctx->current->addr);
+
+                if (ip_prefix_to_string(&ctx->current->addr, ctx->current_text, sizeof(ctx->current_text)) < 0 ||
+                    ip_prefix_to_string(&subnet, ctx->subnet_text, sizeof(ctx->subnet_text)) < 0)
+                        ctx->current_text[0] = ctx->subnet_text[0] = 0;
         }
-        if (!in->host || host_peer_to_string(in->host, ctx->host_text, sizeof(ctx->host_text)) < 0)
+        if (!in->host || (host_is_specific(ctx) ? ip_addr_to_string : ip_prefix_to_string)(
+                                 &in->host->addr, ctx->host_text, sizeof(ctx->host_text)) < 0)
                 snprintf(ctx->host_text, sizeof(ctx->host_text), "?");
 }
 

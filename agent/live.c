@@ -91,29 +91,8 @@ bool live_address_is_dynamic(const live_address *a) {
         return !(a->flags & IFA_F_PERMANENT) && a->valid_lft != UINT32_MAX;
 }
 
-bool live_prefix_contains(int family, const live_in_addr *net, unsigned prefixlen, const live_in_addr *addr) {
-        const uint8_t *a, *b;
-        unsigned bits = family == AF_INET ? 32 : 128;
-
-        if (prefixlen > bits)
-                return false;
-        a = family == AF_INET ? (const uint8_t *) &net->in : net->in6.s6_addr;
-        b = family == AF_INET ? (const uint8_t *) &addr->in : addr->in6.s6_addr;
-        for (unsigned i = 0; i < prefixlen / 8; i++)
-                if (a[i] != b[i])
-                        return false;
-        if (prefixlen % 8) {
-                uint8_t mask = (uint8_t) (0xff << (8 - prefixlen % 8));
-                if ((a[prefixlen / 8] & mask) != (b[prefixlen / 8] & mask))
-                        return false;
-        }
-        return true;
-}
-
-int live_addr_to_string(int family, const live_in_addr *a, char *buf, size_t size) {
-        if (!inet_ntop(family, a, buf, size))
-                return -errno;
-        return 0;
+bool live_address_is_global(const live_address *a) {
+        return a->scope == RT_SCOPE_UNIVERSE && !ip_addr_is_link_local(&a->addr);
 }
 
 /* ---- links: a raw RTM_GETLINK dump, because libnl 3.7 does not expose IFLA_PERM_ADDRESS */
@@ -207,13 +186,10 @@ static int read_links(struct nl_sock *sk, live_state *s) {
 
 /* ---- addresses and routes: libnl-route caches */
 
-static void nl_addr_copy(const struct nl_addr *src, live_in_addr *dst) {
-        unsigned len = nl_addr_get_len(src);
-
-        memset(dst, 0, sizeof(*dst));
-        if (len > sizeof(*dst))
-                len = sizeof(*dst);
-        memcpy(dst, nl_addr_get_binary_addr(src), len);
+static int nl_addr_copy(const struct nl_addr *src, int family, unsigned prefixlen, ip_addr *dst) {
+        if (nl_addr_get_len(src) != ip_family_size(family))
+                return -EINVAL;
+        return ip_addr_from_bytes(family, nl_addr_get_binary_addr(src), prefixlen, dst);
 }
 
 static void cachep(struct nl_cache **c) {
@@ -232,12 +208,9 @@ static int read_addresses(struct nl_sock *sk, live_state *s) {
                 struct nl_addr *local = rtnl_addr_get_local(a);
                 live_address la = {};
 
-                la.family = rtnl_addr_get_family(a);
-                if ((la.family != AF_INET && la.family != AF_INET6) || !local)
+                if (!local || nl_addr_copy(local, rtnl_addr_get_family(a), rtnl_addr_get_prefixlen(a), &la.addr) < 0)
                         continue;
                 la.ifindex = rtnl_addr_get_ifindex(a);
-                nl_addr_copy(local, &la.addr);
-                la.prefixlen = rtnl_addr_get_prefixlen(a);
                 la.scope = rtnl_addr_get_scope(a);
                 la.flags = rtnl_addr_get_flags(a);
                 la.valid_lft = rtnl_addr_get_valid_lifetime(a);
@@ -258,20 +231,18 @@ static int read_routes(struct nl_sock *sk, live_state *s) {
         for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
                 struct rtnl_route *rt = (struct rtnl_route *) o;
                 struct nl_addr *dst = rtnl_route_get_dst(rt);
+                int family = rtnl_route_get_family(rt);
                 live_route lr = {};
 
-                lr.family = rtnl_route_get_family(rt);
-                if (lr.family != AF_INET && lr.family != AF_INET6)
+                if (family != AF_INET && family != AF_INET6)
                         continue;
                 if (rtnl_route_get_table(rt) != RT_TABLE_MAIN)
                         continue;
                 lr.type = rtnl_route_get_type(rt);
                 if (lr.type != RTN_UNICAST)
                         continue;
-                if (dst) {
-                        nl_addr_copy(dst, &lr.dst);
-                        lr.dst_len = nl_addr_get_prefixlen(dst);
-                }
+                if (!dst || nl_addr_copy(dst, family, nl_addr_get_prefixlen(dst), &lr.dst) < 0)
+                        lr.dst = (ip_addr) { .family = family };
                 lr.metric = rtnl_route_get_priority(rt);
                 lr.protocol = rtnl_route_get_protocol(rt);
                 lr.scope = rtnl_route_get_scope(rt);
@@ -279,10 +250,9 @@ static int read_routes(struct nl_sock *sk, live_state *s) {
                         struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, 0);
                         struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
                         lr.oif = rtnl_route_nh_get_ifindex(nh);
-                        if (gw && nl_addr_get_family(gw) == lr.family) {
-                                nl_addr_copy(gw, &lr.gateway);
+                        if (gw && nl_addr_get_family(gw) == family &&
+                            nl_addr_copy(gw, family, ip_family_bits(family), &lr.gateway) == 0)
                                 lr.has_gateway = true;
-                        }
                 }
                 r = live_state_add_route(s, &lr);
                 if (r < 0)

@@ -11,16 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/ip-addr.h"
 #include "common/macro.h"
 
 /* A guest has a handful of links; a namespace full of containers a few thousand. Beyond
  * this the dump is cut off rather than growing without bound. */
 #define LIVE_MAX_OBJECTS 65536U
-
-typedef union live_in_addr {
-        struct in_addr in;
-        struct in6_addr in6;
-} live_in_addr;
 
 typedef struct live_link {
         int ifindex;
@@ -39,9 +35,7 @@ typedef struct live_link {
 
 typedef struct live_address {
         int ifindex;
-        int family;
-        live_in_addr addr;
-        unsigned prefixlen;
+        ip_addr addr;           /* with the prefix length of the address */
         unsigned scope;         /* RT_SCOPE_* */
         unsigned flags;         /* IFA_F_* */
         uint32_t valid_lft;     /* seconds, UINT32_MAX = forever */
@@ -49,11 +43,9 @@ typedef struct live_address {
 } live_address;
 
 typedef struct live_route {
-        int family;
-        live_in_addr dst;
-        unsigned dst_len;       /* 0 = default route */
+        ip_addr dst;            /* its family is the route's; prefix 0 = default route */
         bool has_gateway;
-        live_in_addr gateway;
+        ip_addr gateway;
         int oif;                /* 0 if none */
         uint32_t metric;
         unsigned protocol;      /* RTPROT_* */
@@ -88,7 +80,5 @@ const live_link *live_state_link_by_mac(const live_state *s, const uint8_t mac[6
 
 /* An address obtained dynamically (DHCP, SLAAC): it has a finite lifetime. */
 bool live_address_is_dynamic(const live_address *a);
-
-/* Helpers on addresses of either family. */
-bool live_prefix_contains(int family, const live_in_addr *net, unsigned prefixlen, const live_in_addr *addr);
-int live_addr_to_string(int family, const live_in_addr *a, char *buf, size_t size);
+/* Global scope and not IPv6 link-local: an address a host can be told about. */
+bool live_address_is_global(const live_address *a);

@@ -32,8 +32,8 @@ static void test_full(void **state) {
         assert_int_equal(c->mgmt_mac_pos.line, 1);
         assert_int_equal(c->mgmt_mac_pos.column, 27);
         assert_null(c->mgmt_name);
-        assert_true(c->has_mgmt_host);
-        assert_int_equal(c->mgmt_host_family, AF_INET);
+        assert_true(ip_addr_is_set(&c->mgmt_host));
+        assert_int_equal(c->mgmt_host.family, AF_INET);
         inet_pton(AF_INET, "192.0.2.1", &host);
         assert_int_equal(c->mgmt_host.in.s_addr, host.s_addr);
         assert_string_equal(c->port, "/dev/virtio-ports/io.netguard.agent.0");
@@ -50,7 +50,7 @@ static void test_defaults(void **state) {
         assert_int_equal(parse("", &c, NULL), 0);
         assert_false(c->has_mgmt_mac);
         assert_null(c->mgmt_name);
-        assert_false(c->has_mgmt_host);
+        assert_false(ip_addr_is_set(&c->mgmt_host));
         assert_int_equal(c->apply, AGENT_APPLY_NETPLAN);
         assert_int_equal(c->try_timeout, 120);
         assert_int_equal(c->try_grace, 10);
@@ -66,7 +66,7 @@ static void test_name_and_ipv6_host(void **state) {
         assert_string_equal(c->mgmt_name, "enp1s0");
         assert_int_equal(c->mgmt_name_pos.line, 2);
         assert_int_equal(c->mgmt_name_pos.column, 9);
-        assert_int_equal(c->mgmt_host_family, AF_INET6);
+        assert_int_equal(c->mgmt_host.family, AF_INET6);
 }
 
 static void test_apply_argv(void **state) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Each rule of check.c triggered and not triggered, on hand-built definitions and live
- * states (no netlink, no files), plus the management link and host peer resolution. */
+ * states (no netlink, no files). */
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include <net/if_arp.h>
@@ -12,80 +12,9 @@
 #include <cmocka.h>
 
 #include "agent/check.h"
+#include "agent/tests/live-fixture.h"
 
 #define FILE_NAME "/etc/netplan/50-test.yaml"
-
-static const uint8_t GV_MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
-
-/* ---- builders ---------------------------------------------------------------------------- */
-
-static live_in_addr ip(int family, const char *s) {
-        live_in_addr a = {};
-        assert_int_equal(inet_pton(family, s, &a), 1);
-        return a;
-}
-
-static void add_link(live_state *s, int ifindex, const char *name, unsigned arptype, const uint8_t *mac) {
-        live_link l = { .ifindex = ifindex, .arptype = arptype };
-        snprintf(l.name, sizeof(l.name), "%s", name);
-        if (mac) {
-                memcpy(l.mac, mac, 6);
-                l.has_mac = true;
-        }
-        assert_int_equal(live_state_add_link(s, &l), 0);
-}
-
-static void add_addr(live_state *s, int ifindex, int family, const char *a, unsigned plen, bool dynamic) {
-        live_address la = {
-                .ifindex = ifindex,
-                .family = family,
-                .addr = ip(family, a),
-                .prefixlen = plen,
-                .scope = RT_SCOPE_UNIVERSE,
-                .flags = dynamic ? 0 : IFA_F_PERMANENT,
-                .valid_lft = dynamic ? 3600 : UINT32_MAX,
-                .preferred_lft = dynamic ? 3600 : UINT32_MAX,
-        };
-        assert_int_equal(live_state_add_address(s, &la), 0);
-}
-
-static void add_route(live_state *s, int ifindex, int family, const char *dst, unsigned dst_len, const char *gw,
-                      unsigned protocol) {
-        live_route r = { .family = family, .dst_len = dst_len, .oif = ifindex, .protocol = protocol,
-                         .type = RTN_UNICAST, .metric = 100 };
-        if (dst)
-                r.dst = ip(family, dst);
-        if (gw) {
-                r.gateway = ip(family, gw);
-                r.has_gateway = true;
-        }
-        assert_int_equal(live_state_add_route(s, &r), 0);
-}
-
-/* The brief's guest: gv holds the DHCP lease 192.0.2.58/24, default route via 192.0.2.1. */
-static live_state *guest_on_dhcp(void) {
-        live_state *s = live_state_new();
-        assert_non_null(s);
-        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
-        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
-        add_addr(s, 1, AF_INET, "127.0.0.1", 8, false);
-        add_addr(s, 2, AF_INET, "192.0.2.58", 24, true);
-        add_route(s, 2, AF_INET, "192.0.2.0", 24, NULL, RTPROT_KERNEL);
-        add_route(s, 2, AF_INET, NULL, 0, "192.0.2.1", RTPROT_DHCP);
-        return s;
-}
-
-/* The same guest with a static address (no lease). */
-static live_state *guest_static(void) {
-        live_state *s = live_state_new();
-        assert_non_null(s);
-        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
-        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
-        add_addr(s, 2, AF_INET, "192.0.2.58", 24, false);
-        add_route(s, 2, AF_INET, "192.0.2.0", 24, NULL, RTPROT_KERNEL);
-        add_route(s, 2, AF_INET, NULL, 0, "192.0.2.1", RTPROT_STATIC);
-        return s;
-}
 
 #define MAX_DEFS 4
 #define MAX_ITEMS 4
@@ -184,13 +113,11 @@ static void route(np_netdef *d, const char *to, const char *via) {
 }
 
 static void host_gateway(fixture *f, const char *gw) {
-        f->host = (host_peer) { .source = HOST_SOURCE_GATEWAY, .family = AF_INET, .addr = ip(AF_INET, gw),
-                                .prefixlen = 32 };
+        f->host = (host_peer) { .source = HOST_SOURCE_GATEWAY, .addr = ip(gw) };
 }
 
 static void host_config(fixture *f, const char *h) {
-        f->host = (host_peer) { .source = HOST_SOURCE_AGENT_CONFIG, .family = AF_INET, .addr = ip(AF_INET, h),
-                                .prefixlen = 32 };
+        f->host = (host_peer) { .source = HOST_SOURCE_AGENT_CONFIG, .addr = ip(h) };
 }
 
 static int setup_dhcp(void **state) {
@@ -223,7 +150,8 @@ static void run_host(fixture *f, const host_peer *host) {
         check_input in = {
                 .defs = f->defp,
                 .n_defs = f->n,
-                .old_defs = f->has_old ? f->oldp : NULL,
+                .old_known = f->has_old,
+                .old_defs = f->oldp,
                 .n_old_defs = f->n_old,
                 .live = f->live,
                 .mgmt = live_state_link_by_name(f->live, "gv"),
@@ -626,119 +554,11 @@ static void test_ng008_bridge_mac(void **state) {
         assert_non_null(strstr(f->res.findings[0].hint, "macaddress"));
 }
 
-/* ---- resolution --------------------------------------------------------------------------- */
-
-static void test_resolve_mgmt(void **state) {
-        _cleanup_(live_state_freep) live_state *s = guest_on_dhcp();
-        _cleanup_(agent_config_freep) agent_config *cfg = agent_config_new(), *hint = agent_config_new();
-        _cleanup_free_ char *error = NULL;
-        const live_link *l = NULL;
-        mgmt_source src;
-
-        (void) state;
-        add_link(s, 3, "ens4", ARPHRD_ETHER, (const uint8_t[]) { 0x52, 0x54, 0, 0, 0, 4 });
-        add_addr(s, 3, AF_INET, "198.51.100.7", 24, false);
-
-        assert_int_equal(check_resolve_mgmt(s, "ens4", NULL, NULL, &l, &src, NULL), 0);
-        assert_string_equal(l->name, "ens4");
-        assert_int_equal(src, MGMT_SOURCE_OPTION);
-        assert_int_equal(check_resolve_mgmt(s, "52:54:00:00:00:04", NULL, NULL, &l, &src, NULL), 0);
-        assert_string_equal(l->name, "ens4");
-        assert_int_equal(check_resolve_mgmt(s, "nope0", NULL, NULL, &l, &src, &error), -ENODEV);
-        assert_non_null(strstr(error, "nope0"));
-
-        /* agent config beats the default route */
-        cfg->mgmt_name = strdup("ens4");
-        assert_int_equal(check_resolve_mgmt(s, NULL, cfg, NULL, &l, &src, NULL), 0);
-        assert_string_equal(l->name, "ens4");
-        assert_int_equal(src, MGMT_SOURCE_AGENT_CONFIG);
-        /* the option beats the agent config */
-        assert_int_equal(check_resolve_mgmt(s, "gv", cfg, NULL, &l, &src, NULL), 0);
-        assert_string_equal(l->name, "gv");
-
-        /* the hint, then the IPv4 default route */
-        hint->has_mgmt_mac = true;
-        memcpy(hint->mgmt_mac, (const uint8_t[]) { 0x52, 0x54, 0, 0, 0, 4 }, 6);
-        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, hint, &l, &src, NULL), 0);
-        assert_int_equal(src, MGMT_SOURCE_HOST_HINT);
-        assert_string_equal(l->name, "ens4");
-        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, NULL), 0);
-        assert_int_equal(src, MGMT_SOURCE_DEFAULT_ROUTE4);
-        assert_string_equal(l->name, "gv");
-}
-
-static void test_resolve_mgmt_fallbacks(void **state) {
-        _cleanup_(live_state_freep) live_state *s = live_state_new();
-        _cleanup_free_ char *error = NULL;
-        const live_link *l = NULL;
-        mgmt_source src;
-
-        (void) state;
-        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
-        add_addr(s, 1, AF_INET, "127.0.0.1", 8, false);
-        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, &error), -ENXIO);
-        add_link(s, 5, "ens5", ARPHRD_ETHER, NULL);
-        add_link(s, 4, "ens4", ARPHRD_ETHER, NULL);
-        add_addr(s, 5, AF_INET, "198.51.100.5", 24, false);
-        add_addr(s, 4, AF_INET6, "2001:db8::4", 64, false);
-        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, NULL), 0);
-        assert_int_equal(src, MGMT_SOURCE_GLOBAL_ADDRESS);
-        assert_string_equal(l->name, "ens4");
-        add_route(s, 5, AF_INET6, NULL, 0, "2001:db8::1", RTPROT_RA);
-        assert_int_equal(check_resolve_mgmt(s, NULL, NULL, NULL, &l, &src, NULL), 0);
-        assert_int_equal(src, MGMT_SOURCE_DEFAULT_ROUTE6);
-        assert_string_equal(l->name, "ens5");
-}
-
-static void test_resolve_host(void **state) {
-        _cleanup_(live_state_freep) live_state *s = guest_on_dhcp();
-        _cleanup_(agent_config_freep) agent_config *cfg = agent_config_new(), *hint = agent_config_new();
-        const live_link *gv = live_state_link_by_name(s, "gv");
-        host_peer h;
-        char buf[128];
-
-        (void) state;
-        assert_int_equal(check_resolve_host(s, gv, NULL, NULL, &h), 0);
-        assert_int_equal(h.source, HOST_SOURCE_GATEWAY);
-        assert_int_equal(host_peer_to_string(&h, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "192.0.2.1");
-
-        hint->has_mgmt_host = true;
-        hint->mgmt_host_family = AF_INET;
-        inet_pton(AF_INET, "192.0.2.2", &hint->mgmt_host.in);
-        assert_int_equal(check_resolve_host(s, gv, cfg, hint, &h), 0);
-        assert_int_equal(h.source, HOST_SOURCE_HOST_HINT);
-
-        cfg->has_mgmt_host = true;
-        cfg->mgmt_host_family = AF_INET;
-        inet_pton(AF_INET, "203.0.113.1", &cfg->mgmt_host.in);
-        assert_int_equal(check_resolve_host(s, gv, cfg, hint, &h), 0);
-        assert_int_equal(h.source, HOST_SOURCE_AGENT_CONFIG);
-        assert_int_equal(host_peer_to_string(&h, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "203.0.113.1");
-}
-
-static void test_resolve_host_subnet(void **state) {
-        _cleanup_(live_state_freep) live_state *s = live_state_new();
-        host_peer h;
-        char buf[128];
-
-        (void) state;
-        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
-        assert_int_equal(check_resolve_host(s, live_state_link_by_name(s, "gv"), NULL, NULL, &h), -ENXIO);
-        add_addr(s, 2, AF_INET, "192.0.2.58", 24, true);
-        assert_int_equal(check_resolve_host(s, live_state_link_by_name(s, "gv"), NULL, NULL, &h), 0);
-        assert_int_equal(h.source, HOST_SOURCE_SUBNET);
-        assert_int_equal(host_peer_to_string(&h, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "192.0.2.0/24 (on-link)");
-}
-
 /* With the host only known as "on-link in the current subnet", a static address in that
  * subnet is fine and one outside is not. */
 static void test_subnet_host(void **state) {
         fixture *f = *state;
-        f->host = (host_peer) { .source = HOST_SOURCE_SUBNET, .family = AF_INET, .addr = ip(AF_INET, "192.0.2.58"),
-                                .prefixlen = 24 };
+        f->host = (host_peer) { .source = HOST_SOURCE_SUBNET, .addr = prefix("192.0.2.0/24") };
         np_netdef *d = eth(f, "gv");
         address(d, "192.0.2.58/24");
         run(f);
@@ -781,10 +601,6 @@ int main(void) {
                 T(test_ng008_not_same_identity, setup_dhcp),
                 T(test_ng008_bridge_mac, setup_dhcp),
                 T(test_subnet_host, setup_dhcp),
-                cmocka_unit_test(test_resolve_mgmt),
-                cmocka_unit_test(test_resolve_mgmt_fallbacks),
-                cmocka_unit_test(test_resolve_host),
-                cmocka_unit_test(test_resolve_host_subnet),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

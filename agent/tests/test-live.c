@@ -1,42 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <net/if_arp.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "agent/live.h"
 
-static live_in_addr ip(int family, const char *s) {
-        live_in_addr a = {};
-        assert_int_equal(inet_pton(family, s, &a), 1);
-        return a;
-}
-
-static void test_prefix_contains(void **state) {
-        live_in_addr net = ip(AF_INET, "192.0.2.58"), a = ip(AF_INET, "192.0.2.1"), b = ip(AF_INET, "198.51.100.1");
+static void test_global(void **state) {
+        live_address a = { .scope = RT_SCOPE_UNIVERSE };
 
         (void) state;
-        assert_true(live_prefix_contains(AF_INET, &net, 24, &a));
-        assert_false(live_prefix_contains(AF_INET, &net, 24, &b));
-        assert_true(live_prefix_contains(AF_INET, &net, 0, &b));
-        assert_false(live_prefix_contains(AF_INET, &net, 32, &a));
-        assert_false(live_prefix_contains(AF_INET, &net, 33, &net));
-        /* 192.0.2.58/26 is 192.0.2.0-63; .1 in, .64 out */
-        live_in_addr c = ip(AF_INET, "192.0.2.64");
-        assert_true(live_prefix_contains(AF_INET, &net, 26, &a));
-        assert_false(live_prefix_contains(AF_INET, &net, 26, &c));
-
-        live_in_addr n6 = ip(AF_INET6, "2001:db8:1::5"), x6 = ip(AF_INET6, "2001:db8:1::1"),
-                     y6 = ip(AF_INET6, "2001:db8:2::1");
-        assert_true(live_prefix_contains(AF_INET6, &n6, 64, &x6));
-        assert_false(live_prefix_contains(AF_INET6, &n6, 64, &y6));
-        assert_true(live_prefix_contains(AF_INET6, &n6, 46, &y6));
-        assert_false(live_prefix_contains(AF_INET6, &n6, 47, &y6));
+        assert_int_equal(ip_prefix_from_string("192.0.2.58/24", AF_UNSPEC, true, &a.addr), 0);
+        assert_true(live_address_is_global(&a));
+        assert_int_equal(ip_prefix_from_string("fe80::1/64", AF_UNSPEC, true, &a.addr), 0);
+        assert_false(live_address_is_global(&a));
+        assert_int_equal(ip_prefix_from_string("2001:db8::1/64", AF_UNSPEC, true, &a.addr), 0);
+        assert_true(live_address_is_global(&a));
+        a.scope = RT_SCOPE_HOST;
+        assert_false(live_address_is_global(&a));
 }
 
 static void test_lookup(void **state) {
@@ -60,8 +48,8 @@ static void test_lookup(void **state) {
 }
 
 static void test_dynamic(void **state) {
-        live_address a = { .family = AF_INET, .flags = IFA_F_PERMANENT, .valid_lft = UINT32_MAX };
-        live_address b = { .family = AF_INET, .flags = 0, .valid_lft = 3600 };
+        live_address a = { .addr.family = AF_INET, .flags = IFA_F_PERMANENT, .valid_lft = UINT32_MAX };
+        live_address b = { .addr.family = AF_INET, .flags = 0, .valid_lft = 3600 };
 
         (void) state;
         assert_false(live_address_is_dynamic(&a));
@@ -80,12 +68,12 @@ static void test_read(void **state) {
         assert_int_equal(lo->arptype, ARPHRD_LOOPBACK);
         assert_true(lo->ifindex > 0);
         for (size_t i = 0; i < s->n_routes; i++)
-                assert_true(s->routes[i].family == AF_INET || s->routes[i].family == AF_INET6);
+                assert_true(s->routes[i].dst.family == AF_INET || s->routes[i].dst.family == AF_INET6);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_prefix_contains),
+                cmocka_unit_test(test_global),
                 cmocka_unit_test(test_lookup),
                 cmocka_unit_test(test_dynamic),
                 cmocka_unit_test(test_read),

@@ -68,6 +68,22 @@ static void test_ip_prefix_contains(void **state) {
         assert_false(ip_prefix_contains(&net, &out));
         assert_false(ip_addr_equal(&in, &out));
         assert_true(ip_addr_equal(&in, &in));
+
+        /* byte-boundary and mid-byte prefixes */
+        assert_int_equal(ip_prefix_from_string("192.0.2.58/26", AF_UNSPEC, true, &net), 0);
+        assert_int_equal(ip_addr_from_string("192.0.2.1", AF_UNSPEC, &in), 0);
+        assert_int_equal(ip_addr_from_string("192.0.2.64", AF_UNSPEC, &out), 0);
+        assert_true(ip_prefix_contains(&net, &in));
+        assert_false(ip_prefix_contains(&net, &out));
+        net.prefixlen = 32;
+        assert_false(ip_prefix_contains(&net, &in));
+        net.prefixlen = 33;
+        assert_false(ip_prefix_contains(&net, &net));
+        assert_int_equal(ip_prefix_from_string("2001:db8:1::5/46", AF_UNSPEC, true, &net), 0);
+        assert_int_equal(ip_addr_from_string("2001:db8:2::1", AF_UNSPEC, &in), 0);
+        assert_true(ip_prefix_contains(&net, &in));
+        net.prefixlen = 47;
+        assert_false(ip_prefix_contains(&net, &in));
 }
 
 static void test_ip_addr_subnet(void **state) {
