@@ -65,27 +65,24 @@ void add_route(live_state *s, int ifindex, const char *dst_with_prefix, const ch
         assert_int_equal(live_state_add_route(s, &r), 0);
 }
 
-live_state *guest_on_dhcp(void) {
+static live_state *guest(bool dhcp) {
         live_state *s = live_state_new();
 
         assert_non_null(s);
         add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
         add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
-        add_addr(s, 1, "127.0.0.1/8", false);
-        add_addr(s, 2, "192.0.2.58/24", true);
+        if (dhcp)
+                add_addr(s, 1, "127.0.0.1/8", false);
+        add_addr(s, 2, "192.0.2.58/24", dhcp);
         add_route(s, 2, "192.0.2.0/24", NULL, RTPROT_KERNEL);
-        add_route(s, 2, NULL, "192.0.2.1", RTPROT_DHCP);
+        add_route(s, 2, NULL, "192.0.2.1", dhcp ? RTPROT_DHCP : RTPROT_STATIC);
         return s;
 }
 
-live_state *guest_static(void) {
-        live_state *s = live_state_new();
+live_state *guest_on_dhcp(void) {
+        return guest(true);
+}
 
-        assert_non_null(s);
-        add_link(s, 1, "lo", ARPHRD_LOOPBACK, NULL);
-        add_link(s, 2, "gv", ARPHRD_ETHER, GV_MAC);
-        add_addr(s, 2, "192.0.2.58/24", false);
-        add_route(s, 2, "192.0.2.0/24", NULL, RTPROT_KERNEL);
-        add_route(s, 2, NULL, "192.0.2.1", RTPROT_STATIC);
-        return s;
+live_state *guest_static(void) {
+        return guest(false);
 }
