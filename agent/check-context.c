@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/check-context.h"
 #include "common/log.h"
@@ -157,6 +158,11 @@ int check_context_load(const check_options *o, check_context **ret, np_diag_list
                 return r;
         c->have_host = management_resolve_host(c->live, c->mgmt, c->cfg, c->hint, &c->host) >= 0;
 
+        _cleanup_free_ char *nm = path_under(o->root_dir, "/usr/sbin/NetworkManager");
+        if (!nm)
+                return -ENOMEM;
+        c->network_manager_present = access(nm, X_OK) == 0;
+
         c->netplan_dir = path_under(o->root_dir, "/etc/netplan");
         if (!c->netplan_dir)
                 return -ENOMEM;
@@ -177,5 +183,6 @@ check_input check_context_input(const check_context *c) {
                 .mgmt = c->mgmt,
                 .host = c->have_host ? &c->host : NULL,
                 .fallback_file = c->fallback_file,
+                .network_manager_present = c->network_manager_present,
         };
 }

@@ -42,6 +42,7 @@ typedef struct check_context {
         bool have_host;
         host_peer host;
 
+        bool network_manager_present;   /* under the root dir */
         char *netplan_dir;              /* where findings without a position point */
         const char *fallback_file;
 } check_context;

@@ -8,6 +8,9 @@
 #include "agent/check.h"
 #include "common/ether-addr.h"
 
+/* bond in bridge in ...: deeper than any real stack, short of a reference loop */
+#define CHECK_MASTER_DEPTH_MAX 8
+
 /* ---- the rules -------------------------------------------------------------------------- */
 
 void check_result_clear(check_result *r) {
@@ -29,6 +32,8 @@ typedef struct rule_ctx {
         int family;                     /* the host's family */
         const live_address *current;    /* current address of that family on the link */
         bool dhcp_evidence;             /* the link holds a dynamic address of that family now */
+        bool ra_evidence;               /* IPv6: a router advertises on the link now (an RA route
+                                         * or a dynamic global address) */
         bool dhcp_on_disk;              /* the definition on disk for the link uses DHCP there */
         bool dhcp_served;               /* either: the host side is taken to serve DHCP */
         char current_text[IP_PREFIX_STRLEN];    /* "192.0.2.58/24" or "" */
@@ -150,18 +155,22 @@ static bool np_bool_false(const np_node *map, const char *key) {
         return false;
 }
 
-static bool dynamic_source(int family, const np_netdef *d) {
-        if (family == AF_INET)
+static bool dynamic_source(const rule_ctx *ctx, const np_netdef *d) {
+        if (ctx->family == AF_INET)
                 return d->dhcp4;
-        /* SLAAC needs accept-ra (networkd's default) and a link-local address. */
-        return d->dhcp6 || (d->link_local_ipv6 && !(d->node && np_bool_false(d->node, "accept-ra")));
+        if (d->dhcp6)
+                return true;
+        /* SLAAC needs accept-ra (networkd's default) and a link-local address, and brings
+         * an address only where a router advertises a prefix: netplan's defaults alone are
+         * no evidence of that, so RA counts only when the link shows it works now. */
+        return ctx->ra_evidence && d->link_local_ipv6 && !(d->node && np_bool_false(d->node, "accept-ra"));
 }
 
 static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
         addressing a = {};
 
         a.disabled = d->activation_mode && strcmp(d->activation_mode, "off") == 0;
-        a.dyn_source = dynamic_source(ctx->family, d);
+        a.dyn_source = dynamic_source(ctx, d);
         /* DHCP on is an address source (NG002 is about its absence); whether the host
          * side serves it is only known from evidence, and its absence is a warning (NG003). */
         a.dyn_ok = a.dyn_source;
@@ -190,6 +199,20 @@ static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
         return a;
 }
 
+/* strcmp of "ID.network" for two ids, as networkd orders netplan's files: "eth0.1"
+ * sorts before "eth0" there ('1' < 'n'), though not by strcmp of the ids. */
+static int network_file_cmp(const char *a, const char *b) {
+        static const char suffix[] = ".network";
+        size_t na = strlen(a), nb = strlen(b);
+
+        for (size_t i = 0;; i++) {
+                int ca = i < na ? (unsigned char) a[i] : i - na < sizeof(suffix) ? (unsigned char) suffix[i - na] : 0;
+                int cb = i < nb ? (unsigned char) b[i] : i - nb < sizeof(suffix) ? (unsigned char) suffix[i - nb] : 0;
+                if (ca != cb || ca == 0)
+                        return ca - cb;
+        }
+}
+
 static const np_netdef *find_matching(const np_netdef *const *defs, size_t n, const live_link *mgmt) {
         const np_netdef *best = NULL;
         np_link_info info = {
@@ -201,13 +224,13 @@ static const np_netdef *find_matching(const np_netdef *const *defs, size_t n, co
 
         if (!defs)
                 return NULL;
-        /* networkd applies the first .network file in name order; netplan names them
-         * 10-netplan-ID.network, so the lowest id wins. */
+        /* networkd applies the first .network file in file name order, and netplan names
+         * them 10-netplan-ID.network. */
         for (size_t i = 0; i < n; i++) {
                 const np_netdef *d = defs[i];
                 if (!np_netdef_matches(d, &info))
                         continue;
-                if (!best || strcmp(d->id, best->id) < 0)
+                if (!best || network_file_cmp(d->id, best->id) < 0)
                         best = d;
         }
         return best;
@@ -239,40 +262,103 @@ static const np_netdef *find_master(const check_input *in, const char *id, np_po
         return NULL;
 }
 
+/* "macaddress 52:54:00:12:34:57 and name ens*", what a definition's match selects. */
+static char *describe_match(const np_netdef *d) {
+        if (!d->has_match)
+                return fmt("the link named %s", d->id);
+        if (d->match_macaddress || d->match_name || d->match_drivers)
+                return fmt("%s%s%s%s%s%s%s", d->match_macaddress ? "macaddress " : "",
+                           d->match_macaddress ?: "", d->match_macaddress && d->match_name ? " and " : "",
+                           d->match_name ? "name " : "", d->match_name ?: "",
+                           (d->match_macaddress || d->match_name) && d->match_drivers ? " and " : "",
+                           d->match_drivers ? "a driver glob" : "");
+        return fmt("every link");
+}
+
+/* A definition that matches the link's current MAC, which networkd never compares. */
+static const np_netdef *find_current_mac_match(const rule_ctx *ctx) {
+        const live_link *m = ctx->in->mgmt;
+        uint8_t mac[ETHER_ADDR_LEN_BYTES];
+
+        if (!m->has_mac || m->has_perm_mac)
+                return NULL;
+        for (size_t i = 0; i < ctx->in->n_defs; i++) {
+                const np_netdef *d = ctx->in->defs[i];
+                if (d->match_macaddress && ether_addr_from_string(d->match_macaddress, mac) == 0 &&
+                    memcmp(mac, m->mac, sizeof(mac)) == 0)
+                        return d;
+        }
+        return NULL;
+}
+
 static void rule_unmatched(rule_ctx *ctx) {
         const live_link *m = ctx->in->mgmt;
         const np_netdef *old = find_matching(ctx->in->old_defs, ctx->in->n_old_defs, m);
-        np_pos pos = {};
+        const np_netdef *now = NULL, *by_mac = find_current_mac_match(ctx);
+        _cleanup_free_ char *what = NULL, *matches = NULL;
         char mac[ETHER_ADDR_STRLEN] = "";
         const char *source_hint;
+        np_pos pos = {};
 
         if (m->has_perm_mac)
                 ether_addr_to_string(m->perm_mac, mac);
         else if (m->has_mac && !ether_addr_is_zero(m->mac))
                 ether_addr_to_string(m->mac, mac);
-        if (old) {
-                /* The definition that used to apply: still there with another match? */
-                for (size_t i = 0; i < ctx->in->n_defs; i++) {
-                        const np_netdef *now = ctx->in->defs[i];
-                        if (strcmp(now->id, old->id) == 0)
-                                pos = now->has_match ? now->match_pos : now->pos;
-                }
-        }
+        /* The definition that used to apply: still there with another match? */
+        for (size_t i = 0; old && i < ctx->in->n_defs; i++)
+                if (strcmp(ctx->in->defs[i]->id, old->id) == 0)
+                        now = ctx->in->defs[i];
+        if (now)
+                pos = now->has_match ? now->match_pos : now->pos;
+        else if (by_mac)
+                pos = by_mac->match_pos;
         if (ctx->dhcp_served || !ctx->current_text[0])
                 source_hint = ctx->family == AF_INET6 ? "dhcp6: true" : "dhcp4: true";
         else
                 source_hint = NULL;
 
-        add_finding(ctx, RULE_MANAGEMENT_UNMATCHED, pos, (np_pos) { 0 },
-                    old ? fmt("no definition matches the management link %s any more (definition '%s' did before)",
-                              m->name, old->id)
-                        : fmt("no definition matches the management link %s%s%s%s", m->name, mac[0] ? " (" : "", mac,
-                              mac[0] ? ")" : ""),
-                    mac[0] ? (source_hint ? fmt("keep a definition for it, e.g. `ethernets: {%s: {match: {macaddress: \"%s\"}, %s}}`",
-                                                m->name, mac, source_hint)
-                                          : fmt("keep a definition for it, e.g. `ethernets: {%s: {match: {macaddress: \"%s\"}, addresses: [%s]}}`",
-                                                m->name, mac, ctx->current_text))
-                           : fmt("keep a definition named %s for it", m->name));
+        /* Show both sides: the link's MAC and what the changed definition selects now (a
+         * typo in a MAC is the usual cause). */
+        what = fmt("no definition matches the management link %s%s%s%s%s", m->name, mac[0] ? " (" : "", mac,
+                   mac[0] ? ")" : "", old ? " any more" : "");
+        if (by_mac)
+                matches = fmt("; '%s' matches macaddress %s, but %s has no permanent MAC address, the one "
+                              "networkd compares (PermanentMACAddress=)",
+                              by_mac->id, by_mac->match_macaddress, m->name);
+        else if (now) {
+                _cleanup_free_ char *sel = describe_match(now);
+                matches = sel ? fmt(" (definition '%s' did before; it now matches %s)", old->id, sel) : NULL;
+        } else if (old)
+                matches = fmt(" (definition '%s' did before)", old->id);
+        else
+                matches = fmt("%s", "");
+        if (!what || !matches) {
+                ctx->error = -ENOMEM;
+                return;
+        }
+
+        add_finding(ctx, RULE_MANAGEMENT_UNMATCHED, pos, (np_pos) { 0 }, fmt("%s%s", what, matches),
+                    !m->has_perm_mac ? (source_hint ? fmt("match it by name, e.g. `ethernets: {%s: {%s}}`", m->name,
+                                                          source_hint)
+                                                    : fmt("match it by name, e.g. `ethernets: {%s: {addresses: [%s]}}`",
+                                                          m->name, ctx->current_text))
+                    : source_hint ? fmt("keep a definition for it, e.g. `ethernets: {%s: {match: {macaddress: \"%s\"}, %s}}`",
+                                        m->name, mac, source_hint)
+                                  : fmt("keep a definition for it, e.g. `ethernets: {%s: {match: {macaddress: \"%s\"}, addresses: [%s]}}`",
+                                        m->name, mac, ctx->current_text));
+}
+
+static void rule_unrendered(rule_ctx *ctx, const np_netdef *d) {
+        add_finding(ctx, RULE_MANAGEMENT_UNRENDERED, d->pos, d->pos,
+                    fmt("'%s' hands the management link %s to NetworkManager, which is not installed: nothing "
+                        "will configure it",
+                        d->id, ctx->in->mgmt->name),
+                    fmt("remove `renderer: NetworkManager` from '%s' (or its section), so networkd keeps the link",
+                        d->id));
+}
+
+static bool unrendered(const rule_ctx *ctx, const np_netdef *d) {
+        return d->renderer && strcmp(d->renderer, "NetworkManager") == 0 && !ctx->in->network_manager_present;
 }
 
 static void rule_renamed(rule_ctx *ctx, const np_netdef *d) {
@@ -510,33 +596,39 @@ static void rule_down(rule_ctx *ctx, const np_netdef *d) {
                     fmt("remove `activation-mode: %s` from '%s'", d->activation_mode, d->id));
 }
 
-static void rule_enslaved(rule_ctx *ctx, const np_netdef *def, const np_netdef *master, np_pos member_pos,
-                          const addressing *a) {
+static void rule_enslaved(rule_ctx *ctx, const np_netdef *def, const np_netdef *master, const np_netdef *top,
+                          np_pos member_pos, const addressing *a) {
         const char *kind = master->type == NP_DEF_BOND ? "bond" : "bridge";
-        _cleanup_free_ char *reach = reach_text(ctx);
+        const char *top_kind = top->type == NP_DEF_BOND ? "bond" : "bridge";
+        _cleanup_free_ char *reach = reach_text(ctx), *via = NULL;
 
         if (!reach) {
                 ctx->error = -ENOMEM;
                 return;
         }
+        via = top == master ? fmt("%s", "") : fmt(", and through it %s %s", top_kind, top->id);
+        if (!via) {
+                ctx->error = -ENOMEM;
+                return;
+        }
         if (a->disabled)
                 add_finding(ctx, RULE_MANAGEMENT_ENSLAVED, member_pos, master->pos,
-                            fmt("management link %s joins %s %s, which `activation-mode: off` disables",
-                                ctx->in->mgmt->name, kind, master->id),
-                            fmt("remove `activation-mode: off` from %s, or leave %s out of it", master->id, def->id));
+                            fmt("management link %s joins %s %s%s, which `activation-mode: off` disables",
+                                ctx->in->mgmt->name, kind, master->id, via),
+                            fmt("remove `activation-mode: off` from %s, or leave %s out of it", top->id, def->id));
         else
                 add_finding(ctx, RULE_MANAGEMENT_ENSLAVED, member_pos, master->pos,
-                            fmt("management link %s joins %s %s, which has no address the host can reach (%s)",
-                                ctx->in->mgmt->name, kind, master->id, reach),
+                            fmt("management link %s joins %s %s%s, which has no address the host can reach (%s)",
+                                ctx->in->mgmt->name, kind, master->id, via, reach),
                             ctx->dhcp_served
                                     ? fmt("give %s `%s: true` (or the current address %s), or leave %s out of it "
                                           "and configure the extra interface instead",
-                                          master->id, dhcp_key(ctx->family), ctx->current_text, def->id)
+                                          top->id, dhcp_key(ctx->family), ctx->current_text, def->id)
                                     : ctx->current_text[0]
                                               ? fmt("give %s the current address %s, or leave %s out of it",
-                                                    master->id, ctx->current_text, def->id)
+                                                    top->id, ctx->current_text, def->id)
                                               : fmt("give %s an address the host reaches, or leave %s out of it",
-                                                    master->id, def->id));
+                                                    top->id, def->id));
 }
 
 static void ctx_init(rule_ctx *ctx, const check_input *in, check_result *res) {
@@ -564,10 +656,17 @@ static void ctx_init(rule_ctx *ctx, const check_input *in, check_result *res) {
                     live_address_is_dynamic(l))
                         ctx->dhcp_evidence = true;
         }
+        if (ctx->family == AF_INET6) {
+                ctx->ra_evidence = ctx->dhcp_evidence;
+                for (size_t i = 0; i < live->n_routes; i++)
+                        if (live->routes[i].oif == in->mgmt->ifindex && live->routes[i].dst.family == AF_INET6 &&
+                            live->routes[i].protocol == RTPROT_RA)
+                                ctx->ra_evidence = true;
+        }
         /* Evidence that the host side serves DHCP in this family: a lease now, or the
          * configuration on disk, which made the current state, already asks for it. */
         const np_netdef *old = in->old_known ? find_matching(in->old_defs, in->n_old_defs, in->mgmt) : NULL;
-        ctx->dhcp_on_disk = old && dynamic_source(ctx->family, old);
+        ctx->dhcp_on_disk = old && dynamic_source(ctx, old);
         ctx->dhcp_served = ctx->dhcp_evidence || ctx->dhcp_on_disk;
         if (ctx->current) {
                 ip_addr subnet = ip_addr_subnet(&ctx->current->addr);
@@ -602,6 +701,10 @@ int check_run(const check_input *in, check_result *ret) {
         }
 
         rule_renamed(&ctx, def);
+        if (unrendered(&ctx, def)) {
+                rule_unrendered(&ctx, def);
+                goto finish;
+        }
         if (def->activation_mode && strcmp(def->activation_mode, "off") == 0) {
                 rule_down(&ctx, def);
                 goto finish;
@@ -613,11 +716,24 @@ int check_run(const check_input *in, check_result *ret) {
                 goto finish;
         }
 
+        /* Walk the whole master chain (a bond in a bridge...): the link's addresses are
+         * those of the top of it. */
         master = find_master(in, def->id, &member_pos);
         d = master ? master : def;
+        for (unsigned depth = 0; depth < CHECK_MASTER_DEPTH_MAX; depth++) {
+                np_pos ignored = {};
+                const np_netdef *up = find_master(in, d->id, &ignored);
+                if (!up || up == def)
+                        break;
+                d = up;
+        }
+        if (d != def && unrendered(&ctx, d)) {
+                rule_unrendered(&ctx, d);
+                goto finish;
+        }
         a = evaluate(&ctx, d);
         if (master && !a.ok) {
-                rule_enslaved(&ctx, def, master, member_pos, &a);
+                rule_enslaved(&ctx, def, master, d, member_pos, &a);
                 goto finish;
         }
 

@@ -47,7 +47,8 @@ typedef struct check_input {
         size_t n_old_defs;
         const live_state *live;
         const live_link *mgmt;
-        const host_peer *host;          /* NULL if unknown: only NG001, NG004, NG007 run */
+        const host_peer *host;          /* NULL if unknown: only NG001, NG004, NG007, NG009 run */
+        bool network_manager_present;   /* a definition handed to NetworkManager is configured */
         /* Where findings without a position point (the first candidate file, else the
          * netplan directory). */
         const char *fallback_file;

@@ -12,7 +12,9 @@ static const rule_info rules[_RULE_ID_MAX] = {
                 "link the host uses to reach this guest): no `match:` (name glob, MAC address,\n"
                 "driver) selects it and no definition is named after it. After the next apply or\n"
                 "reboot nothing configures the link, so it loses its addresses and the host loses\n"
-                "the guest.\n"
+                "the guest. netplan 0.106 makes networkd match `macaddress` against the link's\n"
+                "permanent MAC address: a link without one (veth, many virtual links) is matched\n"
+                "by no `macaddress`, whatever its current MAC.\n"
                 "\n"
                 "Fix: keep a definition for the management link, e.g. one that matches its MAC\n"
                 "address and keeps `dhcp4: true`.\n",
@@ -93,6 +95,18 @@ static const rule_info rules[_RULE_ID_MAX] = {
                 "agent's report.\n"
                 "\n"
                 "Fix: keep the previous `dhcp-identifier` and the link's current MAC address.\n",
+        },
+        [RULE_MANAGEMENT_UNRENDERED] = {
+                "NG009", "management-unrendered", RULE_SEVERITY_ERROR,
+                "the management link is handed to a renderer this guest does not run",
+                "netplan hands each definition to a renderer: systemd-networkd or NetworkManager.\n"
+                "The definition that applies to the management link (or the bond/bridge it joins)\n"
+                "names NetworkManager, which is not installed here: netplan writes no networkd\n"
+                "configuration for the link, nothing configures it after the next apply or reboot,\n"
+                "and the host loses the guest.\n"
+                "\n"
+                "Fix: drop `renderer: NetworkManager` (networkd is the default), or install\n"
+                "NetworkManager first.\n",
         },
 };
 

@@ -15,6 +15,7 @@ typedef enum rule_id {
         RULE_HOST_UNREACHABLE,           /* NG006 */
         RULE_MANAGEMENT_RENAMED,         /* NG007 */
         RULE_DHCP_IDENTITY_CHANGES,      /* NG008 */
+        RULE_MANAGEMENT_UNRENDERED,      /* NG009 */
         _RULE_ID_MAX,
         _RULE_ID_INVALID = -EINVAL,
 } rule_id;

@@ -22,13 +22,11 @@ bool np_netdef_matches(const np_netdef *d, const np_link_info *link) {
                 return link->name && strcmp(d->id, link->name) == 0;
         if (d->match_name && (!link->name || fnmatch(d->match_name, link->name, 0) != 0))
                 return false;
-        if (d->match_macaddress) {
-                /* networkd compares PermanentMACAddress=; without a permanent address
-                 * from the kernel, fall back to the current one */
-                const uint8_t *mac = link->perm_mac ?: link->mac;
-                if (!mac_equal(d->match_macaddress, mac))
-                        return false;
-        }
+        /* netplan 0.106 renders match.macaddress as networkd's PermanentMACAddress=: a
+         * link without a permanent address (veth, many virtual links) matches nothing,
+         * whatever its current MAC. */
+        if (d->match_macaddress && !mac_equal(d->match_macaddress, link->perm_mac))
+                return false;
         if (d->match_drivers) {
                 bool any = false;
                 for (size_t i = 0; d->match_drivers[i] && !any; i++)

@@ -273,6 +273,7 @@ typedef struct np_link_info {
 } np_link_info;
 
 /* Does this definition apply to the link, as networkd applies netplan's output?
- * match.name globs, match.macaddress against the permanent MAC where known, else the
- * current one, match.driver globs; without match, by id. */
+ * match.name globs, match.macaddress against the permanent MAC only (networkd's
+ * PermanentMACAddress=; no permanent MAC, no match), match.driver globs; without match,
+ * by id. */
 bool np_netdef_matches(const np_netdef *d, const np_link_info *link);

@@ -31,9 +31,11 @@ void add_link(live_state *s, int ifindex, const char *name, unsigned arptype, co
         live_link l = { .ifindex = ifindex, .arptype = arptype };
 
         snprintf(l.name, sizeof(l.name), "%s", name);
+        /* a NIC's MAC, as virtio-net reports it: current and permanent */
         if (mac) {
                 memcpy(l.mac, mac, 6);
-                l.has_mac = true;
+                memcpy(l.perm_mac, mac, 6);
+                l.has_mac = l.has_perm_mac = true;
         }
         assert_int_equal(live_state_add_link(s, &l), 0);
 }

@@ -15,6 +15,7 @@ ip_addr ip(const char *s);
 /* "192.0.2.0/24" */
 ip_addr prefix(const char *s);
 
+/* mac: current and permanent MAC (a NIC), or NULL */
 void add_link(live_state *s, int ifindex, const char *name, unsigned arptype, const uint8_t *mac);
 void add_addr(live_state *s, int ifindex, const char *addr_with_prefix, bool dynamic);
 /* dst NULL: a default route of gw's family (or IPv4 without gw) */

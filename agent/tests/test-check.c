@@ -32,6 +32,7 @@ typedef struct fixture {
         np_route routes[MAX_DEFS * 2][MAX_ITEMS];
         char *members[MAX_DEFS * 2][MAX_ITEMS + 1];
         host_peer host;
+        bool nm;                        /* NetworkManager installed */
         check_result res;
 } fixture;
 
@@ -157,6 +158,7 @@ static void run_host(fixture *f, const host_peer *host) {
                 .mgmt = live_state_link_by_name(f->live, "gv"),
                 .host = host,
                 .fallback_file = FILE_NAME,
+                .network_manager_present = f->nm,
         };
         assert_non_null(in.mgmt);
         check_result_clear(&f->res);
@@ -569,6 +571,249 @@ static void test_subnet_host(void **state) {
         assert_only(f, RULE_MANAGEMENT_UNADDRESSED);
 }
 
+
+/* ---- issue 8: IPv6 evidence, stacked links, networkd's matching and order, renderer -------- */
+
+/* gv with a static 2001:db8:0:1::58/64 and a default route via 2001:db8:0:1::1; with ra,
+ * the route was learned from a router advertisement and the address by SLAAC. */
+static int setup_v6(void **state, bool ra, bool dual) {
+        fixture *f = calloc(1, sizeof(fixture));
+
+        assert_non_null(f);
+        f->live = live_state_new();
+        assert_non_null(f->live);
+        add_link(f->live, 2, "gv", ARPHRD_ETHER, GV_MAC);
+        if (dual) {
+                add_addr(f->live, 2, "192.0.2.58/24", true);
+                add_route(f->live, 2, NULL, "192.0.2.1", RTPROT_DHCP);
+        }
+        add_addr(f->live, 2, "2001:db8:0:1::58/64", ra);
+        add_route(f->live, 2, "2001:db8:0:1::/64", NULL, ra ? RTPROT_RA : RTPROT_KERNEL);
+        add_route(f->live, 2, NULL, "2001:db8:0:1::1", ra ? RTPROT_RA : RTPROT_STATIC);
+        host_gateway(f, dual ? "192.0.2.1" : "2001:db8:0:1::1");
+        *state = f;
+        return 0;
+}
+
+static int setup_v6_static(void **state) {
+        return setup_v6(state, false, false);
+}
+
+static int setup_v6_ra(void **state) {
+        return setup_v6(state, true, false);
+}
+
+static int setup_dual(void **state) {
+        return setup_v6(state, true, true);
+}
+
+static void dhcp6(np_netdef *d, bool on) {
+        d->dhcp6 = on;
+        d->dhcp6_pos = P(d->pos.line + 1, 7);
+}
+
+/* The issue's case: netplan's defaults (link-local, accept-ra) are no address source
+ * unless a router is seen advertising on the link. */
+static void test_v6_move_to_other_prefix(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "2001:db8:0:2::58/64");
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+        assert_true(f->res.n_errors >= 1);
+}
+
+static void test_v6_static_removed(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        run(f);
+        const check_finding *x = find(f, RULE_MANAGEMENT_UNADDRESSED);
+        assert_non_null(x);
+        assert_non_null(strstr(x->message, "IPv6"));
+        assert_non_null(strstr(x->hint, "2001:db8:0:1::58/64"));
+}
+
+static void test_v6_same_prefix_moves(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "2001:db8:0:1::77/64");
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_ADDRESS_MOVES);
+        assert_non_null(strstr(f->res.findings[0].message, "2001:db8:0:1::77"));
+}
+
+static void test_v6_keep_current(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "2001:db8:0:1::58/64");
+        run(f);
+        assert_clean(f);
+}
+
+/* A router advertises on the link: RA (on by default) brings the address back. */
+static void test_v6_ra_evidence(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        run(f);
+        assert_clean(f);
+}
+
+static void test_v6_ra_off(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        d->link_local_ipv6 = false;
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+}
+
+/* dhcp6: true is an address source as dhcp4 is; with no lease and no RA only a warning. */
+static void test_v6_dhcp6_without_lease(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp6(d, true);
+        run(f);
+        assert_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+        const check_finding *x = find(f, RULE_MANAGEMENT_ADDRESS_MOVES);
+        assert_non_null(x);
+        assert_int_equal(x->line, d->dhcp6_pos.line);
+        assert_int_equal(f->res.n_errors, 0);
+}
+
+/* Dual stack, host reached over IPv4: the IPv4 side decides. */
+static void test_dual_v4_kept(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->link_local_ipv6 = false;
+        run(f);
+        assert_clean(f);
+}
+
+static void test_dual_v4_lost(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        address(d, "2001:db8:0:1::58/64");
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+}
+
+/* gv in bond0, bond0 in br0: the bridge's addressing is what counts. */
+static void test_chain_bridge_has_dhcp(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *bond = def(f, false, "bond0", NP_DEF_BOND);
+        enslave(f, bond, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "bond0");
+        dhcp4(br, true);
+        br->macaddress = (char *) "52:54:00:12:34:56";
+        run(f);
+        assert_clean(f);
+}
+
+static void test_chain_bridge_unaddressed(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *bond = def(f, false, "bond0", NP_DEF_BOND);
+        enslave(f, bond, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "bond0");
+        address(br, "198.51.100.9/24");
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_ENSLAVED);
+        assert_non_null(strstr(f->res.findings[0].message, "bond bond0, and through it bridge br0"));
+        assert_non_null(strstr(f->res.findings[0].hint, "give br0"));
+        /* the finding points at the management link's entry in bond0 */
+        assert_int_equal(f->res.findings[0].line, bond->interfaces_pos.line);
+}
+
+/* networkd compares PermanentMACAddress=: a link without one matches no macaddress. */
+static void test_ng001_mac_without_permanent(void **state) {
+        fixture *f = *state;
+        live_link *gv = (live_link *) live_state_link_by_name(f->live, "gv");
+        gv->has_perm_mac = false;
+        memset(gv->perm_mac, 0, sizeof(gv->perm_mac));
+        np_netdef *d = eth(f, "mgmt");
+        d->has_match = true;
+        d->match_macaddress = (char *) "52:54:00:12:34:56";
+        d->match_pos = P(4, 7);
+        dhcp4(d, true);
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNMATCHED);
+        const check_finding *x = &f->res.findings[0];
+        assert_non_null(strstr(x->message, "no permanent MAC"));
+        assert_int_equal(x->line, 4);
+        assert_non_null(strstr(x->hint, "match it by name"));
+}
+
+/* A typo in the MAC: the message shows the link's MAC and what the definition matches. */
+static void test_ng001_shows_both_macs(void **state) {
+        fixture *f = *state;
+        np_netdef *o = def(f, true, "mgmt", NP_DEF_ETHERNET);
+        o->has_match = true;
+        o->match_macaddress = (char *) "52:54:00:12:34:56";
+        dhcp4(o, true);
+        np_netdef *d = eth(f, "mgmt");
+        d->has_match = true;
+        d->match_macaddress = (char *) "52:54:00:12:34:65";
+        d->match_pos = P(4, 7);
+        dhcp4(d, true);
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNMATCHED);
+        const check_finding *x = &f->res.findings[0];
+        assert_non_null(strstr(x->message, "(52:54:00:12:34:56) any more"));
+        assert_non_null(strstr(x->message, "now matches macaddress 52:54:00:12:34:65"));
+        assert_int_equal(x->line, 4);
+}
+
+/* Two definitions match gv: networkd takes 10-netplan-gv.1.network before
+ * 10-netplan-gv.network ('1' < 'n'), not the lower id. */
+static void test_networkd_file_order(void **state) {
+        fixture *f = *state;
+        np_netdef *a = eth(f, "gv");
+        dhcp4(a, true);
+        np_netdef *b = eth(f, "gv.1");
+        b->has_match = true;
+        b->match_name = (char *) "gv";
+        b->match_pos = P(14, 7);
+        address(b, "198.51.100.7/24");
+        run(f);
+        assert_string_equal(f->res.mgmt_definition, "gv.1");
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+}
+
+static void test_ng009(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->renderer = (char *) "NetworkManager";
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNRENDERED);
+        assert_non_null(strstr(f->res.findings[0].message, "NetworkManager"));
+}
+
+static void test_ng009_not_with_network_manager(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp4(d, true);
+        d->renderer = (char *) "NetworkManager";
+        f->nm = true;
+        run(f);
+        assert_clean(f);
+}
+
+static void test_ng009_bridge(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "gv");
+        dhcp4(br, true);
+        br->renderer = (char *) "NetworkManager";
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_UNRENDERED);
+        assert_non_null(strstr(f->res.findings[0].message, "'br0'"));
+}
+
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void) {
@@ -601,6 +846,23 @@ int main(void) {
                 T(test_ng008_not_same_identity, setup_dhcp),
                 T(test_ng008_bridge_mac, setup_dhcp),
                 T(test_subnet_host, setup_dhcp),
+                T(test_v6_move_to_other_prefix, setup_v6_static),
+                T(test_v6_static_removed, setup_v6_static),
+                T(test_v6_same_prefix_moves, setup_v6_static),
+                T(test_v6_keep_current, setup_v6_static),
+                T(test_v6_ra_evidence, setup_v6_ra),
+                T(test_v6_ra_off, setup_v6_ra),
+                T(test_v6_dhcp6_without_lease, setup_v6_static),
+                T(test_dual_v4_kept, setup_dual),
+                T(test_dual_v4_lost, setup_dual),
+                T(test_chain_bridge_has_dhcp, setup_dhcp),
+                T(test_chain_bridge_unaddressed, setup_dhcp),
+                T(test_ng001_mac_without_permanent, setup_dhcp),
+                T(test_ng001_shows_both_macs, setup_dhcp),
+                T(test_networkd_file_order, setup_dhcp),
+                T(test_ng009, setup_dhcp),
+                T(test_ng009_not_with_network_manager, setup_dhcp),
+                T(test_ng009_bridge, setup_dhcp),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

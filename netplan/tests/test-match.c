@@ -60,8 +60,8 @@ static void test_by_mac_permanent_first(void **state) {
         /* the permanent address decides when the kernel reports one */
         assert_true(m("bymac", "whatever", mac_b, mac_a, NULL));
         assert_false(m("bymac", "whatever", mac_a, mac_b, NULL));
-        /* without a permanent address, the current one */
-        assert_true(m("bymac", "whatever", mac_a, NULL, NULL));
+        /* without a permanent address nothing matches: networkd's PermanentMACAddress= */
+        assert_false(m("bymac", "whatever", mac_a, NULL, NULL));
         assert_false(m("bymac", "whatever", NULL, NULL, NULL));
         /* set-name does not change what matches */
         assert_false(m("bymac", "mgmt0", mac_b, NULL, NULL));
@@ -75,10 +75,11 @@ static void test_by_driver(void **state) {
 }
 
 static void test_all_properties(void **state) {
-        assert_true(m("byall", "eth1", mac_b, NULL, "ixgbe"));
-        assert_false(m("byall", "eth2", mac_b, NULL, "ixgbe"));
-        assert_false(m("byall", "eth1", mac_a, NULL, "ixgbe"));
-        assert_false(m("byall", "eth1", mac_b, NULL, "igb"));
+        assert_true(m("byall", "eth1", NULL, mac_b, "ixgbe"));
+        assert_false(m("byall", "eth2", NULL, mac_b, "ixgbe"));
+        assert_false(m("byall", "eth1", NULL, mac_a, "ixgbe"));
+        assert_false(m("byall", "eth1", NULL, mac_b, "igb"));
+        assert_false(m("byall", "eth1", mac_b, NULL, "ixgbe"));
         /* an empty match matches everything */
         assert_true(m("any", "anything", NULL, NULL, NULL));
         assert_false(np_netdef_matches(NULL, NULL));
