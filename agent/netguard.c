@@ -164,7 +164,7 @@ static int explain(const char *id) {
 /* "52:54:00:12:34:56" or "" */
 static void link_mac(const live_link *l, char buf[static ETHER_ADDR_STRLEN]) {
         buf[0] = 0;
-        if (l->has_mac)
+        if (l->has_mac && !ether_addr_is_zero(l->mac))
                 ether_addr_to_string(l->mac, buf);
 }
 

@@ -188,6 +188,18 @@ static int cand_put(cand **v, size_t *n, const char *base, const char *path) {
         return 0;
 }
 
+static const char *basename_of(const char *path) {
+        const char *base = strrchr(path, '/');
+        return base ? base + 1 : path;
+}
+
+static const char *cand_path(const cand *v, size_t n, const char *base) {
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(v[i].base, base) == 0)
+                        return v[i].path;
+        return NULL;
+}
+
 static void cands_free(cand *v, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 free(v[i].base);
@@ -395,17 +407,32 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
         if (!s)
                 return -ENOMEM;
 
-        static const char *const dirs[] = { "lib/netplan", "etc/netplan", "run/netplan" };
+        /* Precedence by file name: run/ over etc/ over lib/. A candidate stands in etc/,
+         * so a run/ file of its name still shadows it, as it will when applied. */
+        static const char *const dirs[] = { "lib/netplan", "etc/netplan" };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 r = scan_dir(root, dirs[i], &v, &n, diags);
                 if (r < 0)
                         goto out;
         }
         for (size_t i = 0; opts && i < opts->n_candidates; i++) {
-                const char *p = opts->candidates[i];
-                const char *base = strrchr(p, '/');
-                base = base ? base + 1 : p;
-                r = cand_put(&v, &n, base, p);
+                r = cand_put(&v, &n, basename_of(opts->candidates[i]), opts->candidates[i]);
+                if (r < 0)
+                        goto out;
+        }
+        r = scan_dir(root, "run/netplan", &v, &n, diags);
+        if (r < 0)
+                goto out;
+        for (size_t i = 0; opts && i < opts->n_candidates; i++) {
+                const char *shadow = cand_path(v, n, basename_of(opts->candidates[i]));
+                if (!shadow || strcmp(shadow, opts->candidates[i]) == 0)
+                        continue;
+                r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) { .file = opts->candidates[i] },
+                                NULL, NULL,
+                                "warning: this candidate is shadowed by %s, which netplan applies instead (a "
+                                "file in /run/netplan takes precedence over /etc/netplan by name), so that file is "
+                                "what is judged; remove it or give the candidate another name",
+                                shadow);
                 if (r < 0)
                         goto out;
         }

@@ -127,7 +127,6 @@ static void test_renderer_last_wins(void **state) {
 static void test_candidates(void **state) {
         fixture *f = *state;
         np_test_write(f->root, "etc/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0: {dhcp4: true}\n");
-        np_test_write(f->root, "run/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0: {dhcp6: true}\n");
         np_test_write(f->root, "cand/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0:\n      addresses: [192.0.2.9/24]\n");
         char cand[4096];
         snprintf(cand, sizeof cand, "%s/cand/50-cloud-init.yaml", f->root);
@@ -138,9 +137,35 @@ static void test_candidates(void **state) {
         assert_string_equal(np_config_file_at(f->c, 0), cand);
         const np_netdef *d = np_config_netdef_by_id(f->c, "eth0");
         assert_false(d->dhcp4);
-        assert_false(d->dhcp6);
         assert_int_equal(d->n_addresses, 1);
         assert_string_equal(d->addresses[0].pos.file, cand);
+        assert_int_equal(f->diags.n, 0);
+}
+
+/* A candidate stands in etc/: a run/ file of its name shadows it when it is applied, so
+ * that file is what is judged, and a warning says so. */
+static void test_candidate_shadowed_by_run(void **state) {
+        fixture *f = *state;
+        np_test_write(f->root, "etc/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0: {dhcp4: true}\n");
+        np_test_write(f->root, "run/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0: {dhcp6: true}\n");
+        np_test_write(f->root, "cand/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0:\n      addresses: [192.0.2.9/24]\n");
+        char cand[4096], run[4096];
+        snprintf(cand, sizeof cand, "%s/cand/50-cloud-init.yaml", f->root);
+        snprintf(run, sizeof run, "%s/run/netplan/50-cloud-init.yaml", f->root);
+        const char *const cands[] = { cand };
+        np_load_options o = { .root_dir = f->root, .candidates = cands, .n_candidates = 1, .netplan_version = "0.106" };
+        assert_int_equal(np_config_load(&o, &f->c, &f->diags), 0);
+        assert_int_equal(np_config_n_files(f->c), 1);
+        assert_string_equal(np_config_file_at(f->c, 0), run);
+        const np_netdef *d = np_config_netdef_by_id(f->c, "eth0");
+        assert_false(d->dhcp4);
+        assert_true(d->dhcp6);
+        assert_int_equal(d->n_addresses, 0);
+        assert_int_equal(f->diags.n, 1);
+        assert_int_equal(f->diags.items[0].severity, NP_SEVERITY_WARNING);
+        assert_string_equal(f->diags.items[0].pos.file, cand);
+        assert_non_null(strstr(f->diags.items[0].message, "shadowed by"));
+        assert_non_null(strstr(f->diags.items[0].message, run));
 }
 
 static void test_duplicate_keys(void **state) {
@@ -183,6 +208,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_type_change, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_renderer_last_wins, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_candidates, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_candidate_shadowed_by_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicate_keys, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_implicit_match_name, setup, teardown),
         };
