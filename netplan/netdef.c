@@ -4,8 +4,39 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "netplan/netplan-internal.h"
-#include "netplan/schema.h"
+#include "netplan/netdef.h"
+#include "netplan/strv.h"
+#include "netplan/value.h"
+
+static const char *const section_names[_NP_DEF_TYPE_MAX] = {
+        [NP_DEF_ETHERNET] = "ethernets",
+        [NP_DEF_WIFI] = "wifis",
+        [NP_DEF_MODEM] = "modems",
+        [NP_DEF_BOND] = "bonds",
+        [NP_DEF_BRIDGE] = "bridges",
+        [NP_DEF_VLAN] = "vlans",
+        [NP_DEF_TUNNEL] = "tunnels",
+        [NP_DEF_VRF] = "vrfs",
+        [NP_DEF_DUMMY] = "dummy-devices",
+        [NP_DEF_VETH] = "virtual-ethernets",
+        [NP_DEF_NM_DEVICE] = "nm-devices",
+        [NP_DEF_OVS_PORT] = "openvswitch",
+};
+
+const char *np_def_type_to_section(np_def_type t) {
+        if (t < 0 || t >= _NP_DEF_TYPE_MAX)
+                return NULL;
+        return section_names[t];
+}
+
+np_def_type np_def_type_from_section(const char *s) {
+        if (!s)
+                return _NP_DEF_TYPE_INVALID;
+        for (int t = 0; t < _NP_DEF_TYPE_MAX; t++)
+                if (t != NP_DEF_OVS_PORT && strcmp(section_names[t], s) == 0)
+                        return (np_def_type) t;
+        return _NP_DEF_TYPE_INVALID;
+}
 
 void np_netdef_done(np_netdef *d) {
         free(d->id);
@@ -146,19 +177,16 @@ static int build_routes(np_netdef *d, const np_node *m) {
         return 0;
 }
 
-static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
+static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, np_netdef *d) {
         int r;
         d->id = strdup(sd->id);
         if (!d->id)
                 return -ENOMEM;
         d->type = sd->type;
         d->pos = sd->key_pos;
-        if (sd->type == NP_DEF_OVS_PORT) {
-                const np_node *ovs = np_node_get(c->root, "openvswitch");
-                d->node = NULL;
-                (void) ovs;
-        } else
-                d->node = np_node_get(np_node_get(c->root, np_def_type_to_section(sd->type)), sd->id);
+        /* an OVS patch port has no mapping of its own (it stands in openvswitch.ports) */
+        d->node = sd->type == NP_DEF_OVS_PORT ? NULL
+                  : np_node_get(np_node_get(root, np_def_type_to_section(sd->type)), sd->id);
         const np_node *m = d->node;
 
         const char *rend = sd->backend == NP_BACKEND_NM ? "NetworkManager"
@@ -171,7 +199,6 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         d->renderer_explicit = sd->backend == NP_BACKEND_NM || sd->backend == NP_BACKEND_NETWORKD ||
                                strcmp(rend, "sriov") == 0;
         d->renderer = strdup(rend);
-        (void) 0;
         if (!d->renderer)
                 return -ENOMEM;
 
@@ -234,7 +261,7 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
 
         /* members: every definition naming this one as its bond/bridge/vrf, in definition order */
         for (size_t i = 0; i < s->n_defs; i++) {
-                np_sdef *o = s->defs[i];
+                const np_sdef *o = s->defs[i];
                 const char *master = sd->type == NP_DEF_BOND ? o->bond
                                      : sd->type == NP_DEF_BRIDGE ? o->bridge
                                      : sd->type == NP_DEF_VRF ? o->vrf : NULL;
@@ -252,15 +279,20 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         return 0;
 }
 
-int np_netdefs_build(np_config *c, np_state *s) {
-        c->netdefs = calloc(s->n_defs ? s->n_defs : 1, sizeof(np_netdef));
-        if (!c->netdefs)
+int np_netdefs_build(const np_node *root, const np_state *s, np_netdef **ret, size_t *ret_n) {
+        np_netdef *v = calloc(s->n_defs ? s->n_defs : 1, sizeof(np_netdef));
+        if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_defs; i++) {
-                c->n_netdefs++;
-                int r = build_one(c, s, s->defs[i], &c->netdefs[i]);
-                if (r < 0)
+                int r = build_one(root, s, s->defs[i], &v[i]);
+                if (r < 0) {
+                        for (size_t j = 0; j <= i; j++)
+                                np_netdef_done(&v[j]);
+                        free(v);
                         return r;
+                }
         }
+        *ret = v;
+        *ret_n = s->n_defs;
         return 0;
 }
