@@ -60,6 +60,7 @@ void np_netdef_done(np_netdef *d) {
         free(d->gateway4);
         free(d->gateway6);
         np_strv_free(d->interfaces);
+        free(d->interfaces_pos_each);
         free(d->link);
         *d = (np_netdef) {};
 }
@@ -85,6 +86,14 @@ static bool get_bool(const np_node *map, const char *key, bool def, np_pos *pos)
         if (pos)
                 *pos = np_node_key_pos(map, key);
         return b;
+}
+
+static np_tristate get_tristate(const np_node *map, const char *key, np_pos *pos) {
+        bool b;
+        if (!np_parse_bool(np_node_scalar(np_node_get(map, key)) ?: "", &b))
+                return NP_TRISTATE_UNSET;
+        *pos = np_node_key_pos(map, key);
+        return b ? NP_TRISTATE_TRUE : NP_TRISTATE_FALSE;
 }
 
 static int parse_prefixed(const char *text, int *family, np_in_addr *addr, unsigned *plen) {
@@ -177,6 +186,49 @@ static int build_routes(np_netdef *d, const np_node *m) {
         return 0;
 }
 
+typedef struct member_ref {
+        const char *id;
+        size_t k;               /* index in np_netdef.interfaces */
+} member_ref;
+
+static int member_ref_cmp(const void *a, const void *b) {
+        return strcmp(((const member_ref *) a)->id, ((const member_ref *) b)->id);
+}
+
+/* Where each member of d is named: its first entry in the merged interfaces: list. A
+ * bond may list thousands of members, so the entries are looked up by sorted id. */
+static int build_member_pos(np_netdef *d, const np_node *m) {
+        const np_node *seq = np_node_get(m, "interfaces");
+        size_t n = np_strv_length(d->interfaces);
+
+        if (n == 0)
+                return 0;
+        _cleanup_free_ member_ref *refs = calloc(n, sizeof(member_ref));
+        d->interfaces_pos_each = calloc(n, sizeof(np_pos));
+        if (!refs || !d->interfaces_pos_each)
+                return -ENOMEM;
+        for (size_t k = 0; k < n; k++)
+                refs[k] = (member_ref) { d->interfaces[k], k };
+        qsort(refs, n, sizeof(member_ref), member_ref_cmp);
+        for (size_t i = 0; i < np_node_count(seq); i++) {
+                const np_node *e = np_node_at(seq, i);
+                member_ref key = { np_node_scalar(e), 0 };
+                if (!key.id)
+                        continue;
+                const member_ref *hit = bsearch(&key, refs, n, sizeof(member_ref), member_ref_cmp);
+                if (hit && d->interfaces_pos_each[hit->k].line == 0)
+                        d->interfaces_pos_each[hit->k] = np_node_get_pos(e);
+        }
+        return 0;
+}
+
+np_pos np_netdef_member_pos(const np_netdef *d, size_t i) {
+        /* i is the index of a member: interfaces_pos_each has as many entries */
+        if (d->interfaces_pos_each && d->interfaces_pos_each[i].line > 0)
+                return d->interfaces_pos_each[i];
+        return d->interfaces_pos.line > 0 ? d->interfaces_pos : d->pos;
+}
+
 static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, np_netdef *d) {
         int r;
         d->id = strdup(sd->id);
@@ -239,6 +291,7 @@ static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, 
         d->dhcp6 = get_bool(m, "dhcp6", false, &d->dhcp6_pos);
         d->optional = get_bool(m, "optional", false, NULL);
         d->critical = get_bool(m, "critical", false, NULL);
+        d->accept_ra = get_tristate(m, "accept-ra", &d->accept_ra_pos);
         d->link_local_ipv4 = false;
         d->link_local_ipv6 = true;
         const np_node *ll = np_node_get(m, "link-local");
@@ -270,6 +323,9 @@ static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, 
         }
         if (np_node_get(m, "interfaces"))
                 d->interfaces_pos = np_node_key_pos(m, "interfaces");
+        r = build_member_pos(d, m);
+        if (r < 0)
+                return r;
         if (sd->type == NP_DEF_OVS_PORT && sd->peer) {
                 d->link = strdup(sd->peer);
                 if (!d->link)
