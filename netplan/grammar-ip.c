@@ -110,32 +110,10 @@ static const np_kdef nameserver_keys[] = {
         {}
 };
 
-static int h_link_local(np_parser *c, const np_node *n, const void *data) {
-        for (size_t i = 0; i < n->n; i++) {
-                const np_node *e = n->values[i];
-                if (e->type != NP_NODE_SCALAR)
-                        return np_err(c, e, "expected scalar");
-                if (strcasecmp(S(e), "ipv4") != 0 && strcasecmp(S(e), "ipv6") != 0)
-                        return np_err(c, n, "invalid value for link-local: '%s'", S(e));
-        }
-        return 0;
-}
-
-static int h_optional_addresses(np_parser *c, const np_node *n, const void *data) {
-        static const char *const ok[] = { "ipv4-ll", "ipv6-ra", "dhcp4", "dhcp6", "static" };
-        for (size_t i = 0; i < n->n; i++) {
-                const np_node *e = n->values[i];
-                bool found = false;
-                if (e->type != NP_NODE_SCALAR)
-                        return np_err(c, e, "expected scalar");
-                for (size_t j = 0; j < ELEMENTSOF(ok); j++)
-                        if (strcasecmp(S(e), ok[j]) == 0)
-                                found = true;
-                if (!found)
-                        return np_err(c, n, "invalid value for optional-addresses: '%s'", S(e));
-        }
-        return 0;
-}
+static const np_flag_set link_local = { "link-local", (const char *const[]) { "ipv4", "ipv6", NULL } };
+static const np_flag_set optional_addresses = {
+        "optional-addresses", (const char *const[]) { "ipv4-ll", "ipv6-ra", "dhcp4", "dhcp6", "static", NULL }
+};
 
 static int route_ip(np_parser *c, const np_node *n) {
         int family = np_ip_family(S(n));
@@ -285,9 +263,9 @@ const np_kdef np_ip_keys[] = {
         { "addresses", NP_NODE_SEQUENCE, h_addresses },
         { "gateway4", NP_NODE_SCALAR, h_gateway4 },
         { "gateway6", NP_NODE_SCALAR, h_gateway6 },
-        { "link-local", NP_NODE_SEQUENCE, h_link_local },
+        { "link-local", NP_NODE_SEQUENCE, np_h_flags, NULL, &link_local },
         { "nameservers", NP_NODE_MAPPING, np_h_map, NULL, nameserver_keys },
-        { "optional-addresses", NP_NODE_SEQUENCE, h_optional_addresses },
+        { "optional-addresses", NP_NODE_SEQUENCE, np_h_flags, NULL, &optional_addresses },
         { NULL, 0, NULL, np_routing_keys },
         {}
 };

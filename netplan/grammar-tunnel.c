@@ -109,36 +109,11 @@ static int h_wg_peers(np_parser *c, const np_node *n, const void *data) {
         return 0;
 }
 
-/* A sequence of flags from a fixed set (vxlan notifications, checksums, extensions). */
-typedef struct flag_set {
-        const char *name;
-        const char *const *ok;
-        size_t n_ok;
-} flag_set;
-
-static int h_flag_list(np_parser *c, const np_node *n, const void *data) {
-        const flag_set *set = data;
-        for (size_t i = 0; i < n->n; i++) {
-                const np_node *e = n->values[i];
-                bool found = false;
-                if (e->type != NP_NODE_SCALAR)
-                        return np_err(c, e, "expected scalar");
-                for (size_t j = 0; j < set->n_ok; j++)
-                        if (strcasecmp(S(e), set->ok[j]) == 0)
-                                found = true;
-                if (!found)
-                        return np_err(c, n, "invalid value for %s: '%s'", set->name, S(e));
-        }
-        return 0;
-}
-
-static const char *const vxlan_notifications[] = { "l2-miss", "l3-miss" };
-static const char *const vxlan_checksums[] = { "udp", "zero-udp6-tx", "zero-udp6-rx", "remote-tx", "remote-rx" };
-static const char *const vxlan_extensions[] = { "group-policy", "generic-protocol" };
-static const flag_set vxlan_notifications_set = { "notifications", vxlan_notifications,
-                                                  ELEMENTSOF(vxlan_notifications) };
-static const flag_set vxlan_checksums_set = { "checksums", vxlan_checksums, ELEMENTSOF(vxlan_checksums) };
-static const flag_set vxlan_extensions_set = { "extensions", vxlan_extensions, ELEMENTSOF(vxlan_extensions) };
+static const np_flag_set vxlan_notifications = { "notifications", (const char *const[]) { "l2-miss", "l3-miss", NULL } };
+static const np_flag_set vxlan_checksums = {
+        "checksums", (const char *const[]) { "udp", "zero-udp6-tx", "zero-udp6-rx", "remote-tx", "remote-rx", NULL }
+};
+static const np_flag_set vxlan_extensions = { "extensions", (const char *const[]) { "group-policy", "generic-protocol", NULL } };
 
 static int h_port_range(np_parser *c, const np_node *n, const void *data) {
         for (size_t i = 0; i < n->n; i++) {
@@ -174,10 +149,10 @@ const np_kdef np_tunnel_keys[] = {
         { "aging", NP_NODE_SCALAR, np_h_uint },
         { "limit", NP_NODE_SCALAR, np_h_uint },
         { "arp-proxy", NP_NODE_SCALAR, np_h_bool },
-        { "notifications", NP_NODE_SEQUENCE, h_flag_list, .data = &vxlan_notifications_set },
+        { "notifications", NP_NODE_SEQUENCE, np_h_flags, .data = &vxlan_notifications },
         { "short-circuit", NP_NODE_SCALAR, np_h_bool },
-        { "checksums", NP_NODE_SEQUENCE, h_flag_list, .data = &vxlan_checksums_set },
-        { "extensions", NP_NODE_SEQUENCE, h_flag_list, .data = &vxlan_extensions_set },
+        { "checksums", NP_NODE_SEQUENCE, np_h_flags, .data = &vxlan_checksums },
+        { "extensions", NP_NODE_SEQUENCE, np_h_flags, .data = &vxlan_extensions },
         { "port-range", NP_NODE_SEQUENCE, h_port_range },
         { "flow-label", NP_NODE_SCALAR, np_h_uint },
         { "do-not-fragment", NP_NODE_SCALAR, np_h_bool },

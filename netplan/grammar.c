@@ -81,6 +81,18 @@ int np_h_strseq(np_parser *c, const np_node *n, const void *data) {
         return 0;
 }
 
+int np_h_flags(np_parser *c, const np_node *n, const void *data) {
+        const np_flag_set *set = data;
+        for (size_t i = 0; i < n->n; i++) {
+                const np_node *e = n->values[i];
+                if (e->type != NP_NODE_SCALAR)
+                        return np_err(c, e, "expected scalar");
+                if (!np_in_list(S(e), set->ok, true))
+                        return np_err(c, n, "invalid value for %s: '%s'", set->name, S(e));
+        }
+        return 0;
+}
+
 /* a mapping of scalars to scalars (passthrough, external-ids) */
 int np_h_datalist(np_parser *c, const np_node *n, const void *data) {
         for (size_t i = 0; i < n->n; i++) {

@@ -65,4 +65,12 @@ int np_h_strseq(np_parser *c, const np_node *n, const void *data);   /* sequence
 int np_h_datalist(np_parser *c, const np_node *n, const void *data); /* scalar -> scalar map */
 int np_h_id(np_parser *c, const np_node *n, const void *data);       /* a definition id */
 
+/* A sequence of flags from a fixed set, compared ignoring case (link-local,
+ * optional-addresses, vxlan's notifications, checksums, extensions). */
+typedef struct np_flag_set {
+        const char *name;               /* the key, as netplan names it in its error */
+        const char *const *ok;          /* NULL-terminated */
+} np_flag_set;
+int np_h_flags(np_parser *c, const np_node *n, const void *data);  /* data: np_flag_set */
+
 extern const np_kdef np_nm_keys[];
