@@ -143,18 +143,6 @@ static bool in_current_subnet(const rule_ctx *ctx, const ip_addr *addr) {
         return false;
 }
 
-static bool np_bool_false(const np_node *map, const char *key) {
-        const char *s = np_node_scalar(np_node_get(map, key));
-        static const char *const falses[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N" };
-
-        if (!s)
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(falses); i++)
-                if (strcmp(s, falses[i]) == 0)
-                        return true;
-        return false;
-}
-
 static bool dynamic_source(const rule_ctx *ctx, const np_netdef *d) {
         if (ctx->family == AF_INET)
                 return d->dhcp4;
@@ -163,7 +151,7 @@ static bool dynamic_source(const rule_ctx *ctx, const np_netdef *d) {
         /* SLAAC needs accept-ra (networkd's default) and a link-local address, and brings
          * an address only where a router advertises a prefix: netplan's defaults alone are
          * no evidence of that, so RA counts only when the link shows it works now. */
-        return ctx->ra_evidence && d->link_local_ipv6 && !(d->node && np_bool_false(d->node, "accept-ra"));
+        return ctx->ra_evidence && d->link_local_ipv6 && d->accept_ra != NP_TRISTATE_FALSE;
 }
 
 static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
@@ -242,20 +230,10 @@ static const np_netdef *find_master(const check_input *in, const char *id, np_po
                 const np_netdef *d = in->defs[i];
                 if ((d->type != NP_DEF_BOND && d->type != NP_DEF_BRIDGE) || !d->interfaces)
                         continue;
-                for (char **m = d->interfaces; *m; m++) {
-                        if (strcmp(*m, id) != 0)
+                for (size_t k = 0; d->interfaces[k]; k++) {
+                        if (strcmp(d->interfaces[k], id) != 0)
                                 continue;
-                        *ret_pos = d->interfaces_pos;
-                        const np_node *seq = d->node ? np_node_get(d->node, "interfaces") : NULL;
-                        for (size_t k = 0; seq && k < np_node_count(seq); k++) {
-                                const char *s = np_node_scalar(np_node_at(seq, k));
-                                if (s && strcmp(s, id) == 0) {
-                                        *ret_pos = np_node_get_pos(np_node_at(seq, k));
-                                        break;
-                                }
-                        }
-                        if (ret_pos->line == 0)
-                                *ret_pos = d->pos;
+                        *ret_pos = np_netdef_member_pos(d, k);
                         return d;
                 }
         }

@@ -7,148 +7,14 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "netplan/config.h"
+#include "netplan/diag.h"
+#include "netplan/document.h"
+#include "netplan/merge.h"
+#include "netplan/netdef.h"
 #include "netplan/netplan-internal.h"
-#include "netplan/schema.h"
-
-static const char *const section_names[_NP_DEF_TYPE_MAX] = {
-        [NP_DEF_ETHERNET] = "ethernets",
-        [NP_DEF_WIFI] = "wifis",
-        [NP_DEF_MODEM] = "modems",
-        [NP_DEF_BOND] = "bonds",
-        [NP_DEF_BRIDGE] = "bridges",
-        [NP_DEF_VLAN] = "vlans",
-        [NP_DEF_TUNNEL] = "tunnels",
-        [NP_DEF_VRF] = "vrfs",
-        [NP_DEF_DUMMY] = "dummy-devices",
-        [NP_DEF_VETH] = "virtual-ethernets",
-        [NP_DEF_NM_DEVICE] = "nm-devices",
-        [NP_DEF_OVS_PORT] = "openvswitch",
-};
-
-const char *np_def_type_to_section(np_def_type t) {
-        if (t < 0 || t >= _NP_DEF_TYPE_MAX)
-                return NULL;
-        return section_names[t];
-}
-
-np_def_type np_def_type_from_section(const char *s) {
-        if (!s)
-                return _NP_DEF_TYPE_INVALID;
-        for (int t = 0; t < _NP_DEF_TYPE_MAX; t++)
-                if (t != NP_DEF_OVS_PORT && strcmp(section_names[t], s) == 0)
-                        return (np_def_type) t;
-        return _NP_DEF_TYPE_INVALID;
-}
-
-/* ---- merge ---- */
-
-/* Lists whose later value replaces the earlier one instead of being appended. */
-static bool seq_replaces(const char *key) {
-        static const char *const replace[] = { "link-local", "driver", "port-range", NULL };
-        for (size_t i = 0; replace[i]; i++)
-                if (strcmp(key, replace[i]) == 0)
-                        return true;
-        return false;
-}
-
-/* Lists netplan 0.106 appends without dropping duplicates (DNS and routing-policy dedup
- * came in 0.107): every parser pass over a file appends them again. */
-static bool seq_keeps_duplicates(const char *parent, const char *key) {
-        if (strcmp(key, "routing-policy") == 0 || strcmp(key, "search") == 0)
-                return true;
-        return strcmp(key, "addresses") == 0 && strcmp(parent, "nameservers") == 0;
-}
-
-static int merge(np_node **dst, const np_node *src, const char *parent, const char *key, size_t depth, size_t *budget);
-
-/* Appends a merged copy of one element of the sequence under key to d. */
-static int append_merged(np_node *d, const np_node *elem, const char *key, size_t depth, size_t *budget) {
-        np_node *c = NULL;
-        int r = merge(&c, elem, key, "", depth + 1, budget);
-        if (r < 0)
-                return r;
-        if (np_node_append(d, NULL, c) < 0) {
-                np_node_free(c);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
-static int merge(np_node **dst, const np_node *src, const char *parent, const char *key, size_t depth, size_t *budget) {
-        if (depth > NP_MAX_DEPTH)
-                return -E2BIG;
-        if (src->type == NP_NODE_SCALAR || (*dst && (*dst)->type != src->type) ||
-            (src->type == NP_NODE_SEQUENCE && seq_replaces(key))) {
-                np_node *c = np_node_copy(src, budget);
-                if (!c)
-                        return -ENOMEM;
-                np_node_free(*dst);
-                *dst = c;
-                return 0;
-        }
-        if (!*dst) {
-                *dst = np_node_new(src->type, src->pos);
-                if (!*dst)
-                        return -ENOMEM;
-        }
-        np_node *d = *dst;
-        /* wireguard peers and bond arp-ip-targets: 0.106 skips a list as long as the one
-         * it already has (its guard against re-adding on a second parser pass) and
-         * appends any other one whole */
-        if (src->type == NP_NODE_SEQUENCE && (strcmp(key, "peers") == 0 || strcmp(key, "arp-ip-targets") == 0)) {
-                if (d->n == src->n && d->n > 0)
-                        return 0;
-                for (size_t i = 0; i < src->n; i++) {
-                        int r = append_merged(d, src->values[i], key, depth, budget);
-                        if (r < 0)
-                                return r;
-                }
-                return 0;
-        }
-        if (src->type == NP_NODE_SEQUENCE) {
-                bool keep_dups = seq_keeps_duplicates(parent, key);
-                for (size_t i = 0; i < src->n; i++) {
-                        bool dup = false;
-                        for (size_t j = 0; j < d->n && !dup && !keep_dups; j++)
-                                dup = np_node_equiv(d->values[j], src->values[i]);
-                        if (dup)
-                                continue;
-                        int r = append_merged(d, src->values[i], key, depth, budget);
-                        if (r < 0)
-                                return r;
-                }
-                return 0;
-        }
-        for (size_t i = 0; i < src->n; i++) {
-                const np_node *k = src->keys[i];
-                const char *ks = k->type == NP_NODE_SCALAR ? k->scalar : "";
-                ssize_t at = k->type == NP_NODE_SCALAR ? np_node_index(d, k->scalar) : -1;
-                if (at >= 0) {
-                        /* a replaced value points at its new key */
-                        if (src->values[i]->type == NP_NODE_SCALAR || src->values[i]->type != d->values[at]->type)
-                                d->keys[at]->pos = k->pos;
-                        int r = merge(&d->values[at], src->values[i], key, ks, depth + 1, budget);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                np_node *kc = np_node_copy(k, budget), *vc = NULL;
-                if (!kc)
-                        return -ENOMEM;
-                int r = merge(&vc, src->values[i], key, ks, depth + 1, budget);
-                if (r < 0 || np_node_append(d, kc, vc) < 0) {
-                        np_node_free(kc);
-                        np_node_free(vc);
-                        return r < 0 ? r : -ENOMEM;
-                }
-        }
-        return 0;
-}
-
-int np_node_merge_into(np_node **dst, const np_node *src, const char *key, size_t depth) {
-        size_t budget = NP_MAX_NODES;
-        return merge(dst, src, "", key, depth, &budget);
-}
+#include "netplan/validate.h"
+#include "netplan/value.h"
 
 /* ---- files ---- */
 
@@ -457,7 +323,7 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                 if (r < 0)
                         goto out;
                 s->cur_file = (unsigned) i;
-                r = np_schema_check_file(s, f, diags);
+                r = np_document_check(s, f, diags);
                 if (r < 0)
                         goto out;
                 if (f->too_deep.line > 0 || f->recursive_alias.line > 0) {
@@ -483,7 +349,7 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                         }
                 }
         }
-        r = np_schema_check_final(s, diags);
+        r = np_validate_final(s, diags);
         if (r < 0)
                 goto out;
         if (s->warn_gateway) {
@@ -496,7 +362,7 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
                 c->renderer = strdup("NetworkManager");
         else if (s->global_backend == NP_BACKEND_NETWORKD)
                 c->renderer = strdup("networkd");
-        r = np_netdefs_build(c, s);
+        r = np_netdefs_build(c->root, s, &c->netdefs, &c->n_netdefs);
         if (r < 0)
                 goto out;
         *ret = TAKE_PTR(c);

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netplan/netplan-internal.h"
+#include "netplan/diag.h"
 
 int np_diag_addv(np_diag_list *l, np_severity sev, np_diag_kind kind, np_pos pos,
                  const char *source_line, const char *newer_version, const char *fmt, va_list ap) {

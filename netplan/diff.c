@@ -2,8 +2,10 @@
 /* Which definitions changed between two loaded configurations, and which keys. */
 #include <string.h>
 
-#include "netplan/netplan-internal.h"
-#include "netplan/schema.h"
+#include "netplan/config.h"
+#include "netplan/dump.h"
+#include "netplan/strv.h"
+#include "netplan/value.h"
 
 void np_diff_clear(np_diff *d) {
         if (!d)

@@ -8,8 +8,9 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "netplan/netplan-internal.h"
-#include "netplan/schema.h"
+#include "netplan/config.h"
+#include "netplan/dump.h"
+#include "netplan/value.h"
 
 static const char *const bool_keys[] = {
         "dhcp4", "dhcp6", "accept-ra", "critical", "ignore-carrier", "ipv6-privacy", "optional", "wakeonlan",

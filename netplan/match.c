@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/ether-addr.h"
-#include "netplan/netplan-internal.h"
+#include "netplan/node.h"
 
 static bool mac_equal(const char *text, const uint8_t *mac) {
         uint8_t want[6];

@@ -4,8 +4,39 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "netplan/netplan-internal.h"
-#include "netplan/schema.h"
+#include "netplan/netdef.h"
+#include "netplan/strv.h"
+#include "netplan/value.h"
+
+static const char *const section_names[_NP_DEF_TYPE_MAX] = {
+        [NP_DEF_ETHERNET] = "ethernets",
+        [NP_DEF_WIFI] = "wifis",
+        [NP_DEF_MODEM] = "modems",
+        [NP_DEF_BOND] = "bonds",
+        [NP_DEF_BRIDGE] = "bridges",
+        [NP_DEF_VLAN] = "vlans",
+        [NP_DEF_TUNNEL] = "tunnels",
+        [NP_DEF_VRF] = "vrfs",
+        [NP_DEF_DUMMY] = "dummy-devices",
+        [NP_DEF_VETH] = "virtual-ethernets",
+        [NP_DEF_NM_DEVICE] = "nm-devices",
+        [NP_DEF_OVS_PORT] = "openvswitch",
+};
+
+const char *np_def_type_to_section(np_def_type t) {
+        if (t < 0 || t >= _NP_DEF_TYPE_MAX)
+                return NULL;
+        return section_names[t];
+}
+
+np_def_type np_def_type_from_section(const char *s) {
+        if (!s)
+                return _NP_DEF_TYPE_INVALID;
+        for (int t = 0; t < _NP_DEF_TYPE_MAX; t++)
+                if (t != NP_DEF_OVS_PORT && strcmp(section_names[t], s) == 0)
+                        return (np_def_type) t;
+        return _NP_DEF_TYPE_INVALID;
+}
 
 void np_netdef_done(np_netdef *d) {
         free(d->id);
@@ -29,6 +60,7 @@ void np_netdef_done(np_netdef *d) {
         free(d->gateway4);
         free(d->gateway6);
         np_strv_free(d->interfaces);
+        free(d->interfaces_pos_each);
         free(d->link);
         *d = (np_netdef) {};
 }
@@ -54,6 +86,14 @@ static bool get_bool(const np_node *map, const char *key, bool def, np_pos *pos)
         if (pos)
                 *pos = np_node_key_pos(map, key);
         return b;
+}
+
+static np_tristate get_tristate(const np_node *map, const char *key, np_pos *pos) {
+        bool b;
+        if (!np_parse_bool(np_node_scalar(np_node_get(map, key)) ?: "", &b))
+                return NP_TRISTATE_UNSET;
+        *pos = np_node_key_pos(map, key);
+        return b ? NP_TRISTATE_TRUE : NP_TRISTATE_FALSE;
 }
 
 static int parse_prefixed(const char *text, int *family, np_in_addr *addr, unsigned *plen) {
@@ -146,19 +186,59 @@ static int build_routes(np_netdef *d, const np_node *m) {
         return 0;
 }
 
-static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
+typedef struct member_ref {
+        const char *id;
+        size_t k;               /* index in np_netdef.interfaces */
+} member_ref;
+
+static int member_ref_cmp(const void *a, const void *b) {
+        return strcmp(((const member_ref *) a)->id, ((const member_ref *) b)->id);
+}
+
+/* Where each member of d is named: its first entry in the merged interfaces: list. A
+ * bond may list thousands of members, so the entries are looked up by sorted id. */
+static int build_member_pos(np_netdef *d, const np_node *m) {
+        const np_node *seq = np_node_get(m, "interfaces");
+        size_t n = np_strv_length(d->interfaces);
+
+        if (n == 0)
+                return 0;
+        _cleanup_free_ member_ref *refs = calloc(n, sizeof(member_ref));
+        d->interfaces_pos_each = calloc(n, sizeof(np_pos));
+        if (!refs || !d->interfaces_pos_each)
+                return -ENOMEM;
+        for (size_t k = 0; k < n; k++)
+                refs[k] = (member_ref) { d->interfaces[k], k };
+        qsort(refs, n, sizeof(member_ref), member_ref_cmp);
+        for (size_t i = 0; i < np_node_count(seq); i++) {
+                const np_node *e = np_node_at(seq, i);
+                member_ref key = { np_node_scalar(e), 0 };
+                if (!key.id)
+                        continue;
+                const member_ref *hit = bsearch(&key, refs, n, sizeof(member_ref), member_ref_cmp);
+                if (hit && d->interfaces_pos_each[hit->k].line == 0)
+                        d->interfaces_pos_each[hit->k] = np_node_get_pos(e);
+        }
+        return 0;
+}
+
+np_pos np_netdef_member_pos(const np_netdef *d, size_t i) {
+        /* i is the index of a member: interfaces_pos_each has as many entries */
+        if (d->interfaces_pos_each && d->interfaces_pos_each[i].line > 0)
+                return d->interfaces_pos_each[i];
+        return d->interfaces_pos.line > 0 ? d->interfaces_pos : d->pos;
+}
+
+static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, np_netdef *d) {
         int r;
         d->id = strdup(sd->id);
         if (!d->id)
                 return -ENOMEM;
         d->type = sd->type;
         d->pos = sd->key_pos;
-        if (sd->type == NP_DEF_OVS_PORT) {
-                const np_node *ovs = np_node_get(c->root, "openvswitch");
-                d->node = NULL;
-                (void) ovs;
-        } else
-                d->node = np_node_get(np_node_get(c->root, np_def_type_to_section(sd->type)), sd->id);
+        /* an OVS patch port has no mapping of its own (it stands in openvswitch.ports) */
+        d->node = sd->type == NP_DEF_OVS_PORT ? NULL
+                  : np_node_get(np_node_get(root, np_def_type_to_section(sd->type)), sd->id);
         const np_node *m = d->node;
 
         const char *rend = sd->backend == NP_BACKEND_NM ? "NetworkManager"
@@ -171,7 +251,6 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         d->renderer_explicit = sd->backend == NP_BACKEND_NM || sd->backend == NP_BACKEND_NETWORKD ||
                                strcmp(rend, "sriov") == 0;
         d->renderer = strdup(rend);
-        (void) 0;
         if (!d->renderer)
                 return -ENOMEM;
 
@@ -212,6 +291,7 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         d->dhcp6 = get_bool(m, "dhcp6", false, &d->dhcp6_pos);
         d->optional = get_bool(m, "optional", false, NULL);
         d->critical = get_bool(m, "critical", false, NULL);
+        d->accept_ra = get_tristate(m, "accept-ra", &d->accept_ra_pos);
         d->link_local_ipv4 = false;
         d->link_local_ipv6 = true;
         const np_node *ll = np_node_get(m, "link-local");
@@ -234,7 +314,7 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
 
         /* members: every definition naming this one as its bond/bridge/vrf, in definition order */
         for (size_t i = 0; i < s->n_defs; i++) {
-                np_sdef *o = s->defs[i];
+                const np_sdef *o = s->defs[i];
                 const char *master = sd->type == NP_DEF_BOND ? o->bond
                                      : sd->type == NP_DEF_BRIDGE ? o->bridge
                                      : sd->type == NP_DEF_VRF ? o->vrf : NULL;
@@ -243,6 +323,9 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         }
         if (np_node_get(m, "interfaces"))
                 d->interfaces_pos = np_node_key_pos(m, "interfaces");
+        r = build_member_pos(d, m);
+        if (r < 0)
+                return r;
         if (sd->type == NP_DEF_OVS_PORT && sd->peer) {
                 d->link = strdup(sd->peer);
                 if (!d->link)
@@ -252,15 +335,20 @@ static int build_one(np_config *c, np_state *s, np_sdef *sd, np_netdef *d) {
         return 0;
 }
 
-int np_netdefs_build(np_config *c, np_state *s) {
-        c->netdefs = calloc(s->n_defs ? s->n_defs : 1, sizeof(np_netdef));
-        if (!c->netdefs)
+int np_netdefs_build(const np_node *root, const np_state *s, np_netdef **ret, size_t *ret_n) {
+        np_netdef *v = calloc(s->n_defs ? s->n_defs : 1, sizeof(np_netdef));
+        if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_defs; i++) {
-                c->n_netdefs++;
-                int r = build_one(c, s, s->defs[i], &c->netdefs[i]);
-                if (r < 0)
+                int r = build_one(root, s, s->defs[i], &v[i]);
+                if (r < 0) {
+                        for (size_t j = 0; j <= i; j++)
+                                np_netdef_done(&v[j]);
+                        free(v);
                         return r;
+                }
         }
+        *ret = v;
+        *ret_n = s->n_defs;
         return 0;
 }

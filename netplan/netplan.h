@@ -144,6 +144,15 @@ typedef struct np_route {
         np_pos pos;             /* the route's mapping */
 } np_route;
 
+/* A boolean that may be left unset (the backend's default applies then). */
+typedef enum np_tristate {
+        NP_TRISTATE_UNSET,
+        NP_TRISTATE_FALSE,
+        NP_TRISTATE_TRUE,
+        _NP_TRISTATE_MAX,
+        _NP_TRISTATE_INVALID = -EINVAL,
+} np_tristate;
+
 typedef struct np_netdef {
         char *id;
         np_def_type type;
@@ -174,6 +183,10 @@ typedef struct np_netdef {
         bool optional;
         bool critical;
         bool link_local_ipv4, link_local_ipv6; /* resolved default: ipv6 only */
+        np_tristate accept_ra;                 /* accept-ra: as netplan reads it (any case of
+                                                * true/on/yes/y, false/off/no/n); UNSET: the
+                                                * kernel's/networkd's default */
+        np_pos accept_ra_pos;                  /* line 0 if not written */
 
         np_address *addresses;                 /* merged, duplicates dropped, in order */
         size_t n_addresses;
@@ -187,10 +200,18 @@ typedef struct np_netdef {
         /* bonds, bridges, vrfs: their member ids (resolved references) */
         char **interfaces;                     /* NULL-terminated, NULL if none */
         np_pos interfaces_pos;
+        /* parallel to interfaces: where each member is named, i.e. its entry in the merged
+         * interfaces: list (netplan 0.106 has no member-side bond:/bridge: key), line 0
+         * where there is none; NULL when interfaces is. np_netdef_member_pos() reads it. */
+        np_pos *interfaces_pos_each;
         /* vlans, tunnels... : the parent link id */
         char *link;
         np_pos link_pos;
 } np_netdef;
+
+/* Where member i of d (d->interfaces[i]) is named: interfaces_pos_each[i], else (a view
+ * not built by the loader) interfaces_pos, else the definition's pos. */
+np_pos np_netdef_member_pos(const np_netdef *d, size_t i);
 
 /* ---- The configuration ---------------------------------------------------------------- */
 

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "netplan/netplan-internal.h"
+#include "netplan/node.h"
 
 np_node *np_node_new(np_node_type type, np_pos pos) {
         np_node *n = calloc(1, sizeof(*n));
@@ -197,62 +197,4 @@ const np_node *np_node_at(const np_node *n, size_t i) {
         if (!n || n->type == NP_NODE_SCALAR || i >= n->n)
                 return NULL;
         return n->values[i];
-}
-
-/* ---- string vectors ---- */
-
-char **np_strv_free(char **v) {
-        if (!v)
-                return NULL;
-        for (char **p = v; *p; p++)
-                free(*p);
-        free(v);
-        return NULL;
-}
-
-size_t np_strv_length(char *const *v) {
-        size_t n = 0;
-        while (v && v[n])
-                n++;
-        return n;
-}
-
-int np_strv_push(char ***v, const char *s) {
-        size_t n = np_strv_length(*v);
-        char **nv = reallocarray(*v, n + 2, sizeof(char *));
-        if (!nv)
-                return -ENOMEM;
-        *v = nv;
-        nv[n] = strdup(s);
-        if (!nv[n]) {
-                nv[n] = NULL;
-                return -ENOMEM;
-        }
-        nv[n + 1] = NULL;
-        return 0;
-}
-
-bool np_strv_contains(char *const *v, const char *s) {
-        for (size_t i = 0; v && v[i]; i++)
-                if (strcmp(v[i], s) == 0)
-                        return true;
-        return false;
-}
-
-int np_version_parse(const char *s, unsigned *ret) {
-        unsigned major = 0, minor = 0;
-        char *end;
-        if (!s || !*s)
-                return -EINVAL;
-        unsigned long a = strtoul(s, &end, 10);
-        if (end == s || *end != '.' || a > 100)
-                return -EINVAL;
-        const char *m = end + 1;
-        unsigned long b = strtoul(m, &end, 10);
-        if (end == m || b > 999)
-                return -EINVAL;
-        major = (unsigned) a;
-        minor = (unsigned) b;
-        *ret = major * 1000 + minor;
-        return 0;
 }

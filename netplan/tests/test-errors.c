@@ -51,6 +51,15 @@ static void test_definition_errors(void **state) {
                -EINVAL, E("4:20: Error in network definition: bond0: interface 'zz9' is not defined"));
         expect("network:\n  ethernets:\n    eth0:\n      routes: [{to: abc/24, via: 10.0.0.1}]\n", -EINVAL,
                E("4:21: Error in network definition: invalid IP family '-1'"));
+        /* flags from a fixed set, in any case */
+        expect("network:\n  ethernets:\n    eth0:\n      link-local: [IPv4, ipv5]\n", -EINVAL,
+               E("4:19: Error in network definition: invalid value for link-local: 'ipv5'"));
+        expect("network:\n  ethernets:\n    eth0:\n      optional-addresses: [DHCP4, nope]\n", -EINVAL,
+               E("4:27: Error in network definition: invalid value for optional-addresses: 'nope'"));
+        expect("network:\n  ethernets:\n    eth0:\n      link-local: [[x]]\n", -EINVAL,
+               E("4:20: Error in network definition: expected scalar"));
+        expect("network:\n  tunnels:\n    vx0:\n      mode: vxlan\n      id: 5\n      checksums: [UDP, bogus]\n", -EINVAL,
+               E("6:18: Error in network definition: invalid value for checksums: 'bogus'"));
         expect("network:\n  renderer: NetworkManager\n  ethernets:\n    eth0: {match: {driver: e1000}}\n", -EINVAL,
                "ERROR: eth0: NetworkManager definitions do not support matching by driver");
 }

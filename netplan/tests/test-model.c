@@ -214,12 +214,191 @@ static void test_version_from_dpkg(void **state) {
         free(root);
 }
 
+/* accept-ra as netplan 0.106 reads it (checked with its generator: IPv6AcceptRA=no for
+ * "NO" and "fAlSe", yes for "On") and where each member of a bond, bridge or VRF is named. */
+static const char *const members =
+        "network:\n"                                    /* 1 */
+        "  version: 2\n"                                /* 2 */
+        "  bonds:\n"                                    /* 3 */
+        "    bond0:\n"                                  /* 4 */
+        "      interfaces:\n"                           /* 5 */
+        "        - eth2\n"                              /* 6 */
+        "        - eth1\n"                              /* 7 */
+        "  ethernets:\n"                                /* 8 */
+        "    eth1: {accept-ra: NO}\n"                   /* 9 */
+        "    eth2:\n"                                   /* 10 */
+        "      accept-ra: On\n"                         /* 11 */
+        "    eth3:\n"                                   /* 12 */
+        "      accept-ra: fAlSe\n"                      /* 13 */
+        "    eth4: {}\n"                                /* 14 */
+        "  bridges:\n"                                  /* 15 */
+        "    br0: {interfaces: [eth4]}\n"               /* 16 */
+        "  vrfs:\n"                                     /* 17 */
+        "    vrf0: {table: 10, interfaces: [eth3]}\n";  /* 18 */
+
+static void test_accept_ra_and_member_pos(void **state) {
+        char *root = np_test_root();
+        np_config *c = NULL;
+        np_diag_list diags = {};
+
+        np_test_write(root, "etc/netplan/50-a.yaml", members);
+        assert_int_equal(np_test_load(root, NULL, &c, &diags), 0);
+
+        const np_netdef *d = np_config_netdef_by_id(c, "eth1");
+        assert_int_equal(d->accept_ra, NP_TRISTATE_FALSE);
+        assert_int_equal(d->accept_ra_pos.line, 9);
+        assert_int_equal(d->accept_ra_pos.column, 12);
+        d = np_config_netdef_by_id(c, "eth2");
+        assert_int_equal(d->accept_ra, NP_TRISTATE_TRUE);
+        assert_int_equal(d->accept_ra_pos.line, 11);
+        d = np_config_netdef_by_id(c, "eth3");
+        assert_int_equal(d->accept_ra, NP_TRISTATE_FALSE);
+        assert_int_equal(d->accept_ra_pos.line, 13);
+        d = np_config_netdef_by_id(c, "eth4");
+        assert_int_equal(d->accept_ra, NP_TRISTATE_UNSET);
+        assert_int_equal(d->accept_ra_pos.line, 0);
+        assert_null(d->interfaces);
+        assert_null(d->interfaces_pos_each);
+
+        /* members come in definition order, each with its own entry of the list */
+        d = np_config_netdef_by_id(c, "bond0");
+        assert_string_equal(d->interfaces[0], "eth1");
+        assert_string_equal(d->interfaces[1], "eth2");
+        assert_null(d->interfaces[2]);
+        assert_int_equal(d->interfaces_pos.line, 5);
+        assert_int_equal(d->interfaces_pos_each[0].line, 7);
+        assert_int_equal(d->interfaces_pos_each[0].column, 11);
+        assert_int_equal(d->interfaces_pos_each[1].line, 6);
+        d = np_config_netdef_by_id(c, "br0");
+        assert_string_equal(d->interfaces[0], "eth4");
+        assert_int_equal(d->interfaces_pos_each[0].line, 16);
+        assert_int_equal(d->interfaces_pos_each[0].column, 24);
+        d = np_config_netdef_by_id(c, "vrf0");
+        assert_string_equal(d->interfaces[0], "eth3");
+        assert_int_equal(d->interfaces_pos_each[0].line, 18);
+        assert_int_equal(d->interfaces_pos_each[0].column, 36);
+        np_config_free(c);
+        np_diag_list_clear(&diags);
+        np_test_rmrf(root);
+        free(root);
+}
+
+/* Over two files: each member points into the file that lists it, and the later
+ * accept-ra wins (netplan 0.106: IPv6AcceptRA=no on bond0, yes on eth2). */
+static void test_member_pos_across_files(void **state) {
+        char *root = np_test_root();
+        np_config *c = NULL;
+        np_diag_list diags = {};
+
+        np_test_write(root, "etc/netplan/10-a.yaml",
+                      "network:\n"
+                      "  ethernets:\n"
+                      "    eth1: {}\n"
+                      "  bonds:\n"
+                      "    bond0:\n"
+                      "      interfaces: [eth1]\n"
+                      "      accept-ra: yes\n");
+        np_test_write(root, "etc/netplan/20-b.yaml",
+                      "network:\n"
+                      "  ethernets:\n"
+                      "    eth2: {accept-ra: true}\n"
+                      "  bonds:\n"
+                      "    bond0:\n"
+                      "      interfaces: [eth2]\n"
+                      "      accept-ra: false\n");
+        assert_int_equal(np_test_load(root, NULL, &c, &diags), 0);
+
+        const np_netdef *d = np_config_netdef_by_id(c, "bond0");
+        assert_string_equal(d->interfaces[0], "eth1");
+        assert_string_equal(d->interfaces[1], "eth2");
+        assert_non_null(strstr(d->interfaces_pos_each[0].file, "10-a.yaml"));
+        assert_int_equal(d->interfaces_pos_each[0].line, 6);
+        assert_int_equal(d->interfaces_pos_each[0].column, 20);
+        assert_non_null(strstr(d->interfaces_pos_each[1].file, "20-b.yaml"));
+        assert_int_equal(d->interfaces_pos_each[1].line, 6);
+        assert_int_equal(d->accept_ra, NP_TRISTATE_FALSE);
+        assert_non_null(strstr(d->accept_ra_pos.file, "20-b.yaml"));
+        assert_int_equal(d->accept_ra_pos.line, 7);
+        d = np_config_netdef_by_id(c, "eth2");
+        assert_int_equal(d->accept_ra, NP_TRISTATE_TRUE);
+        np_config_free(c);
+        np_diag_list_clear(&diags);
+        np_test_rmrf(root);
+        free(root);
+}
+
+/* A view built by hand (as agent/ tests do) has no per-member positions. */
+static void test_member_pos_fallback(void **state) {
+        char *members_v[] = { (char *) "eth1", (char *) "eth2", NULL };
+        np_pos each[] = { { "a.yaml", 7, 11 }, { "a.yaml", 0, 0 } };
+        np_netdef d = { .pos = { "a.yaml", 4, 5 }, .interfaces = members_v };
+
+        assert_int_equal(np_netdef_member_pos(&d, 0).line, 4);
+        d.interfaces_pos = (np_pos) { "a.yaml", 5, 7 };
+        assert_int_equal(np_netdef_member_pos(&d, 1).line, 5);
+        d.interfaces_pos_each = each;
+        assert_int_equal(np_netdef_member_pos(&d, 0).line, 7);
+        assert_int_equal(np_netdef_member_pos(&d, 0).column, 11);
+        assert_int_equal(np_netdef_member_pos(&d, 1).line, 5);
+}
+
+/* The renderer of each definition as netplan 0.106 renders it (checked with its
+ * generator: e0 to networkd, e1/br0/nm0 to NetworkManager, v1 to neither). */
+static void test_renderer(void **state) {
+        char *root = np_test_root();
+        np_config *c = NULL;
+        np_diag_list diags = {};
+
+        np_test_write(root, "etc/netplan/a.yaml",
+                      "network:\n"
+                      "  version: 2\n"
+                      "  renderer: NetworkManager\n"
+                      "  ethernets:\n"
+                      "    renderer: networkd\n"
+                      "    e0: {dhcp4: true}\n"
+                      "    e1: {dhcp4: true, renderer: NetworkManager}\n"
+                      "  bridges:\n"
+                      "    br0: {interfaces: [e0], dhcp4: true}\n"
+                      "  nm-devices:\n"
+                      "    nm0:\n"
+                      "      networkmanager:\n"
+                      "        passthrough: {connection.type: \"wifi\"}\n"
+                      "  vlans:\n"
+                      "    v1: {id: 1, link: e0, renderer: sriov}\n");
+        assert_int_equal(np_test_load(root, NULL, &c, &diags), 0);
+        assert_string_equal(np_config_renderer(c), "NetworkManager");
+        static const struct {
+                const char *id, *renderer;
+                bool explicit_;
+        } want[] = {
+                { "e0", "networkd", true },
+                { "e1", "NetworkManager", true },
+                { "br0", "NetworkManager", false },
+                { "nm0", "NetworkManager", false },
+                { "v1", "sriov", true },
+        };
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+                const np_netdef *d = np_config_netdef_by_id(c, want[i].id);
+                assert_non_null(d);
+                assert_string_equal(d->renderer, want[i].renderer);
+                assert_int_equal(d->renderer_explicit, want[i].explicit_);
+        }
+        np_config_free(c);
+        np_diag_list_clear(&diags);
+        np_test_rmrf(root);
+        free(root);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_typed_view),
                 cmocka_unit_test(test_sections),
                 cmocka_unit_test(test_empty),
                 cmocka_unit_test(test_version_from_dpkg),
+                cmocka_unit_test(test_accept_ra_and_member_pos),
+                cmocka_unit_test(test_member_pos_across_files),
+                cmocka_unit_test(test_member_pos_fallback),
+                cmocka_unit_test(test_renderer),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "netplan/diag.h"
+#include "netplan/file.h"
 #include "netplan/netplan-internal.h"
 
 np_file *np_file_free(np_file *f) {

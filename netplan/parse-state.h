@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Internal: the running state of definitions while files are parsed in order. */
+/* Internal: the running state of definitions while files are parsed in order (netplan's
+ * parser state: what each definition holds so far, across files and parser passes). */
 
-#include "netplan/netplan-internal.h"
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "netplan/node.h"
 
 enum {
         NP_BACKEND_NONE,
@@ -29,7 +33,7 @@ typedef struct np_sdef {
         char **ovs_external_ids, **ovs_other_config, **ovs_external_ids_v, **ovs_other_config_v;
 } np_sdef;
 
-struct np_state {
+typedef struct np_state {
         unsigned target;
         unsigned cur_file;
         int global_backend;
@@ -40,8 +44,11 @@ struct np_state {
         bool ovs_has_ssl, ovs_needs_ssl;
         char **ovs_external_ids, **ovs_other_config; /* global keys seen so far */
         char **ovs_external_ids_v, **ovs_other_config_v;
-};
+} np_state;
 
+np_state *np_state_new(unsigned target_version);
+np_state *np_state_free(np_state *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(np_state *, np_state_free);
 np_sdef *np_state_find(const np_state *s, const char *id);
-bool np_parse_bool(const char *s, bool *ret);
-bool np_key_is_bool(const char *key);
+/* Adds a definition first seen in file; NULL on OOM. */
+np_sdef *np_state_add(np_state *s, const char *id, np_def_type type, int backend, unsigned file);
