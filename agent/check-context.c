@@ -95,12 +95,14 @@ static int load_agent_file(const char *root, const char *path, bool is_hint, age
 
 int check_context_load(const check_options *o, check_context **ret, np_diag_list *diags, char **ret_error) {
         _cleanup_(check_context_freep) check_context *c = NULL;
+        _cleanup_(np_file_cache_freep) np_file_cache *cache = NULL;
         np_diag_list ignored = {};
         int r;
 
         *ret_error = NULL;
         c = calloc(1, sizeof(*c));
-        if (!c)
+        cache = np_file_cache_new();
+        if (!c || !cache)
                 return -ENOMEM;
 
         np_load_options opts = {
@@ -108,6 +110,8 @@ int check_context_load(const check_options *o, check_context **ret, np_diag_list
                 .candidates = (const char *const *) o->files,
                 .n_candidates = o->n_files,
                 .netplan_version = o->netplan_version,
+                /* the configuration on disk shares every file but the candidates': read once */
+                .cache = cache,
         };
         r = np_config_load(&opts, &c->config, diags);
         if (r == -EINVAL || r == -ENOMEM)

@@ -102,17 +102,6 @@ static char *fmt(const char *format, ...) {
         return r < 0 ? NULL : s;
 }
 
-/* netplan's address and route fields as the common address type. */
-static ip_addr from_np(int family, const np_in_addr *a, unsigned prefixlen) {
-        ip_addr r = {};
-
-        (void) ip_addr_from_bytes(family, a, prefixlen, &r);
-        return r;
-}
-
-static ip_addr np_address_ip(const np_address *s) {
-        return from_np(s->family, &s->addr, s->prefixlen);
-}
 
 static const char *dhcp_key(int family) {
         return family == AF_INET ? "dhcp4" : "dhcp6";
@@ -166,19 +155,19 @@ static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
 
         for (size_t i = 0; i < d->n_addresses; i++) {
                 const np_address *s = &d->addresses[i];
-                ip_addr addr = np_address_ip(s);
+                const ip_addr *addr = &s->addr;
 
-                if (s->family != ctx->family)
+                if (addr->family != ctx->family)
                         continue;
                 if (!a.first_static)
                         a.first_static = s;
-                bool reachable = in_current_subnet(ctx, &addr) ||
-                                 (host_is_specific(ctx) && ip_prefix_contains(&addr, &ctx->in->host->addr));
+                bool reachable = in_current_subnet(ctx, addr) ||
+                                 (host_is_specific(ctx) && ip_prefix_contains(addr, &ctx->in->host->addr));
                 if (!reachable)
                         continue;
                 if (!a.first_reachable)
                         a.first_reachable = s;
-                if (ctx->current && ip_addr_equal(&addr, &ctx->current->addr))
+                if (ctx->current && ip_addr_equal(addr, &ctx->current->addr))
                         a.keeps_current = true;
         }
         /* A link-local host reaches any link with IPv6, but the VM manager talks to a
@@ -418,7 +407,7 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
         }
         if (a->dyn_ok || !a->first_reachable)
                 return;
-        addr = np_address_ip(a->first_reachable);
+        addr = a->first_reachable->addr;
         if (ip_addr_to_string(&addr, to, sizeof(to)) < 0)
                 return;
         add_finding(ctx, RULE_MANAGEMENT_ADDRESS_MOVES, a->first_reachable->pos, d->addresses_pos,
@@ -437,10 +426,7 @@ static void rule_address_moves(rule_ctx *ctx, const np_netdef *d, const addressi
 static bool static_subnet_contains(const rule_ctx *ctx, const np_netdef *d, const ip_addr *addr) {
         for (size_t i = 0; i < d->n_addresses; i++) {
                 const np_address *s = &d->addresses[i];
-                ip_addr net = np_address_ip(s);
-                if (s->family != ctx->family)
-                        continue;
-                if (ip_prefix_contains(&net, addr))
+                if (s->addr.family == ctx->family && ip_prefix_contains(&s->addr, addr))
                         return true;
         }
         return false;
@@ -482,13 +468,11 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                 return true;
         for (size_t i = 0; i < d->n_routes; i++) {
                 const np_route *r = &d->routes[i];
-                ip_addr to, via;
                 if (r->family != ctx->family || (r->table != 0 && r->table != RT_TABLE_MAIN))
                         continue;
                 if (r->type && strcmp(r->type, "unicast") != 0)
                         continue;
-                to = from_np(r->family, &r->to, r->to_prefixlen);
-                if (!r->to_default && !ip_prefix_contains(&to, h))
+                if (!r->to_default && !ip_prefix_contains(&r->to, h))
                         continue;
                 if (!r->has_via) {
                         /* A device route: the destination is on-link. */
@@ -496,8 +480,7 @@ static bool reaches_host(const rule_ctx *ctx, const np_netdef *d, const addressi
                                 return true;
                         continue;
                 }
-                via = from_np(r->family, &r->via, ip_family_bits(r->family));
-                if (r->on_link || via_on_link(ctx, d, a, &via))
+                if (r->on_link || via_on_link(ctx, d, a, &r->via))
                         return true;
         }
         const char *gw = ctx->family == AF_INET ? d->gateway4 : d->gateway6;

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "common/file-read.h"
 #include "netplan/config.h"
 #include "netplan/diag.h"
 #include "netplan/document.h"
@@ -118,60 +119,111 @@ static int scan_dir(const char *root, const char *sub, cand **v, size_t *n, np_d
         return r;
 }
 
-static int read_file(const char *path, np_file **ret, np_diag_list *diags) {
+/* ---- reading, once ---- */
+
+typedef struct cached_file {
+        char *path;
+        char *data;
+        size_t size;
+        mode_t mode;
+} cached_file;
+
+struct np_file_cache {
+        cached_file *files;
+        size_t n;
+};
+
+np_file_cache *np_file_cache_new(void) {
+        return calloc(1, sizeof(np_file_cache));
+}
+
+np_file_cache *np_file_cache_free(np_file_cache *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n; i++) {
+                free(c->files[i].path);
+                free(c->files[i].data);
+        }
+        free(c->files);
+        free(c);
+        return NULL;
+}
+
+static const cached_file *cache_find(const np_file_cache *c, const char *path) {
+        for (size_t i = 0; c && i < c->n; i++)
+                if (strcmp(c->files[i].path, path) == 0)
+                        return &c->files[i];
+        return NULL;
+}
+
+static int cache_put(np_file_cache *c, const char *path, const char *data, size_t size, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path), *d = malloc(size + 1);
+        cached_file *v;
+
+        if (!p || !d)
+                return -ENOMEM;
+        memcpy(d, data, size + 1);
+        v = reallocarray(c->files, c->n + 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        c->files = v;
+        v[c->n++] = (cached_file) { TAKE_PTR(p), TAKE_PTR(d), size, mode };
+        return 0;
+}
+
+static int read_error(np_diag_list *diags, const char *path, int r) {
+        switch (r) {
+        case -EISDIR:
+                return io_diag(diags, path, r, "Cannot read %s: %s", path, strerror(-r));
+        case -EBADFD:
+                return io_diag(diags, path, r, "Cannot read %s: not a regular file (%s)", path, strerror(-r));
+        case -EFBIG:
+                return io_diag(diags, path, r, "%s: larger than the 1 MiB limit for a netplan file (%s)", path,
+                               strerror(-r));
+        case -EAGAIN:
+                return io_diag(diags, path, r, "Cannot read %s: file changed while reading (%s)", path, strerror(-r));
+        case -ENOMEM:
+                return r;
+        default:
+                /* what stat() would have said: netplan's own wording for a missing file or a
+                 * symlink loop */
+                return io_diag(diags, path, r, "Cannot %s %s: %s", r == -ENOENT || r == -ELOOP ? "stat" : "open",
+                               path, strerror(-r));
+        }
+}
+
+static int read_file(const char *path, np_file_cache *cache, np_file **ret, np_diag_list *diags) {
         _cleanup_(np_file_freep) np_file *f = calloc(1, sizeof(*f));
-        struct stat st;
+        const cached_file *hit = cache_find(cache, path);
+        struct stat st = {};
+        int r;
+
         if (!f)
                 return -ENOMEM;
         f->path = strdup(path);
         if (!f->path)
                 return -ENOMEM;
-        if (stat(path, &st) < 0)
-                return io_diag(diags, path, -errno, "Cannot stat %s: %s", path, strerror(errno));
-        if (S_ISDIR(st.st_mode))
-                return io_diag(diags, path, -EISDIR, "Cannot read %s: %s", path, strerror(EISDIR));
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return io_diag(diags, path, -errno, "Cannot open %s: %s", path, strerror(errno));
-        if (fstat(fd, &st) < 0)
-                return io_diag(diags, path, -errno, "Cannot stat %s: %s", path, strerror(errno));
-        if (!S_ISREG(st.st_mode))
-                return io_diag(diags, path, -EBADFD, "Cannot read %s: not a regular file (%s)", path, strerror(EBADFD));
-        if ((uint64_t) st.st_size > NP_MAX_FILE_SIZE)
-                return io_diag(diags, path, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
-        f->data = malloc((size_t) st.st_size + 1);
-        if (!f->data)
-                return -ENOMEM;
-        size_t got = 0;
-        for (;;) {
-                if (got > NP_MAX_FILE_SIZE)
-                        return io_diag(diags, path, -EFBIG, "%s: larger than the 1 MiB limit for a netplan file (%s)", path, strerror(EFBIG));
-                if (got == (size_t) st.st_size) {
-                        /* the file may have grown: probe one byte */
-                        char probe;
-                        ssize_t k = read(fd, &probe, 1);
-                        if (k == 0)
-                                break;
-                        if (k < 0)
-                                return io_diag(diags, path, -errno, "Cannot read %s: %s", path, strerror(errno));
-                        return io_diag(diags, path, -EAGAIN, "Cannot read %s: file changed while reading (%s)", path, strerror(EAGAIN));
+        if (hit) {
+                f->data = malloc(hit->size + 1);
+                if (!f->data)
+                        return -ENOMEM;
+                memcpy(f->data, hit->data, hit->size + 1);
+                f->size = hit->size;
+                st.st_mode = hit->mode;
+        } else {
+                r = read_file_bounded(path, NP_MAX_FILE_SIZE, READ_FILE_FOLLOW, &f->data, &f->size, &st);
+                if (r < 0)
+                        return read_error(diags, path, r);
+                if (cache) {
+                        r = cache_put(cache, path, f->data, f->size, st.st_mode);
+                        if (r < 0)
+                                return r;
                 }
-                ssize_t k = read(fd, f->data + got, (size_t) st.st_size - got);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return io_diag(diags, path, -errno, "Cannot read %s: %s", path, strerror(errno));
-                }
-                if (k == 0)
-                        break;
-                got += (size_t) k;
         }
-        f->data[got] = '\0';
-        f->size = got;
         if ((st.st_mode & 077) != 0) {
-                int r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) { 0 }, NULL, NULL,
-                                    "Permissions for %s are too open. Netplan configuration should NOT be accessible by others.",
-                                    path);
+                r = np_diag_add(diags, NP_SEVERITY_WARNING, NP_DIAG_NOTE, (np_pos) { 0 }, NULL, NULL,
+                                "Permissions for %s are too open. Netplan configuration should NOT be accessible by others.",
+                                path);
                 if (r < 0)
                         return r;
         }
@@ -312,7 +364,7 @@ int np_config_load(const np_load_options *opts, np_config **ret, np_diag_list *d
         }
         /* read everything first: a file we cannot read means we cannot judge */
         for (size_t i = 0; i < n; i++) {
-                r = read_file(v[i].path, &c->files[i], diags);
+                r = read_file(v[i].path, opts ? opts->cache : NULL, &c->files[i], diags);
                 if (r < 0)
                         goto out;
                 c->n_files++;

@@ -4,7 +4,7 @@
 
 #include "netplan/config.h"
 #include "netplan/dump.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/value.h"
 
 void np_diff_clear(np_diff *d) {
@@ -110,9 +110,9 @@ int np_config_diff(const np_config *old_cfg, const np_config *new_cfg, np_diff *
                 if (r < 0)
                         break;
                 /* membership is rebuilt from the members' side too */
-                bool same_members = np_strv_length(od->interfaces) == np_strv_length(nd->interfaces);
+                bool same_members = strv_length(od->interfaces) == strv_length(nd->interfaces);
                 for (size_t j = 0; same_members && od->interfaces && od->interfaces[j]; j++)
-                        same_members = np_strv_contains(nd->interfaces, od->interfaces[j]);
+                        same_members = strv_contains(nd->interfaces, od->interfaces[j]);
                 bool listed = false;
                 for (size_t j = before; j < d.n; j++)
                         listed = listed || (d.changes[j].path && strcmp(d.changes[j].path, "interfaces") == 0);

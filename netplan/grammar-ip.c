@@ -4,8 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/string-util.h"
 #include "netplan/grammar-ip.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/value.h"
 
 static int h_addr_lifetime(np_parser *c, const np_node *n, const void *data) {
@@ -78,7 +79,7 @@ static int gateway(np_parser *c, const np_node *n, char **seen, int line, const 
                 c->diags->items[c->diags->n - 1].raw = true;
                 return r;
         }
-        return *seen ? 0 : np_str_set(seen, S(n));
+        return *seen ? 0 : free_and_strdup(seen, S(n));
 }
 
 static int h_gateway4(np_parser *c, const np_node *n, const void *data) {

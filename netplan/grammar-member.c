@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/string-util.h"
 #include "netplan/grammar-ip.h"
 #include "netplan/grammar-link.h"
 #include "netplan/grammar-member.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/value.h"
 
 static int h_bond_mode(np_parser *c, const np_node *n, const void *data) {
@@ -42,7 +43,7 @@ static int h_bond_primary(np_parser *c, const np_node *n, const void *data) {
                 return np_refs_note_missing(&c->refs, n, c->cur->id);
         if (c->cur->primary && strcmp(c->cur->primary, S(n)) != 0)
                 return np_err(c, n, "%s: bond already has a primary member: %s", c->cur->id, c->cur->primary);
-        return np_str_set(&c->cur->primary, S(n));
+        return free_and_strdup(&c->cur->primary, S(n));
 }
 
 static const np_kdef bond_param_keys[] = {
@@ -103,7 +104,7 @@ static int port_map(np_parser *c, const np_node *n, bool prio) {
                 if (val != 0) {
                         char buf[32];
                         snprintf(buf, sizeof buf, "%llu", val);
-                        if (np_strv_push(seen, buf) < 0)
+                        if (strv_push(seen, buf) < 0)
                                 return -ENOMEM;
                 }
         }
@@ -140,7 +141,7 @@ static int member_of(np_parser *c, const np_node *list, const np_node *e, np_sde
                         return np_err(c, list, "%s: interface '%s' is already assigned to bond %s", d->id, S(e), comp->bond);
                 if (comp->backend == NP_BACKEND_OVS)
                         d->backend = NP_BACKEND_OVS;
-                return np_str_set(&comp->bridge, d->id);
+                return free_and_strdup(&comp->bridge, d->id);
         case NP_DEF_BOND:
                 if (comp->bridge)
                         return np_err(c, list, "%s: interface '%s' is already assigned to bridge %s", d->id, S(e), comp->bridge);
@@ -148,11 +149,11 @@ static int member_of(np_parser *c, const np_node *list, const np_node *e, np_sde
                         return np_err(c, list, "%s: interface '%s' is already assigned to bond %s", d->id, S(e), comp->bond);
                 if (comp->backend == NP_BACKEND_OVS)
                         d->backend = NP_BACKEND_OVS;
-                return np_str_set(&comp->bond, d->id);
+                return free_and_strdup(&comp->bond, d->id);
         case NP_DEF_VRF:
                 if (comp->vrf && strcmp(comp->vrf, d->id) != 0)
                         return np_err(c, list, "%s: interface '%s' is already assigned to vrf %s", d->id, S(e), comp->vrf);
-                return np_str_set(&comp->vrf, d->id);
+                return free_and_strdup(&comp->vrf, d->id);
         default:
                 return 0;
         }

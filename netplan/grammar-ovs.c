@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/string-util.h"
 #include "netplan/grammar-ovs.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/value.h"
 
 static int ovs_only(np_parser *c, const np_node *n, np_def_type t, const char *msg) {
@@ -174,7 +175,7 @@ static int accumulate_map(np_parser *c, const np_node *n, char ***keys, char ***
                                         return np_err(c, n, "duplicate map entry '%s'", S(n->keys[i]));
                                 skip = true;
                         }
-                if (!skip && (np_strv_push(keys, S(n->keys[i])) < 0 || np_strv_push(vals, S(n->values[i])) < 0))
+                if (!skip && (strv_push(keys, S(n->keys[i])) < 0 || strv_push(vals, S(n->values[i])) < 0))
                         return -ENOMEM;
         }
         return 0;
@@ -245,7 +246,7 @@ static int h_ovs_ports(np_parser *c, const np_node *n, const void *data) {
                         }
                         if (d->peer && strcmp(d->peer, S(peer)) != 0)
                                 return np_err(c, port, "openvswitch port '%s' is already assigned to peer '%s'", d->id, d->peer);
-                        int r = np_str_set(&d->peer, S(peer));
+                        int r = free_and_strdup(&d->peer, S(peer));
                         if (r < 0)
                                 return r;
                 }

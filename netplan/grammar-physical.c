@@ -7,7 +7,7 @@
 #include "netplan/grammar-link.h"
 #include "netplan/grammar-member.h"
 #include "netplan/grammar-physical.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/value.h"
 
 static int h_match_driver(np_parser *c, const np_node *n, const void *data) {
@@ -119,12 +119,12 @@ static int h_access_points(np_parser *c, const np_node *n, const void *data) {
                         return np_err(c, k, "expected scalar");
                 if (v->type != NP_NODE_MAPPING)
                         return np_type_error(c, v, NP_NODE_MAPPING);
-                if (np_strv_contains(c->cur->ssids, S(k)))
+                if (strv_contains(c->cur->ssids, S(k)))
                         return np_err(c, k, "%s: Duplicate access point SSID '%s'", c->cur->id, S(k));
                 int r = np_process_mapping(c, v, ap_keys);
                 if (r < 0)
                         return r;
-                if (np_strv_push(&c->cur->ssids, S(k)) < 0)
+                if (strv_push(&c->cur->ssids, S(k)) < 0)
                         return -ENOMEM;
         }
         return 0;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "netplan/netdef.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/value.h"
 
 static const char *const section_names[_NP_DEF_TYPE_MAX] = {
@@ -44,7 +44,7 @@ void np_netdef_done(np_netdef *d) {
         free(d->match_name);
         d->match_name_implicit = false;
         free(d->match_macaddress);
-        np_strv_free(d->match_drivers);
+        strv_free(d->match_drivers);
         free(d->set_name);
         free(d->dhcp_identifier);
         free(d->macaddress);
@@ -59,7 +59,7 @@ void np_netdef_done(np_netdef *d) {
         free(d->routes);
         free(d->gateway4);
         free(d->gateway6);
-        np_strv_free(d->interfaces);
+        strv_free(d->interfaces);
         free(d->interfaces_pos_each);
         free(d->link);
         *d = (np_netdef) {};
@@ -96,27 +96,9 @@ static np_tristate get_tristate(const np_node *map, const char *key, np_pos *pos
         return b ? NP_TRISTATE_TRUE : NP_TRISTATE_FALSE;
 }
 
-static int parse_prefixed(const char *text, int *family, np_in_addr *addr, unsigned *plen) {
-        char buf[INET6_ADDRSTRLEN + 1];
-        const char *sl = strrchr(text, '/');
-        size_t len = sl ? (size_t) (sl - text) : strlen(text);
-        unsigned long p = sl ? strtoul(sl + 1, NULL, 10) : 0;
-        bool has_plen = sl != NULL;
-        if (len >= sizeof buf)
-                return -EINVAL;
-        memcpy(buf, text, len);
-        buf[len] = '\0';
-        if (inet_pton(AF_INET, buf, &addr->in) > 0) {
-                *family = AF_INET;
-                *plen = has_plen ? (unsigned) p : 32;
-                return 0;
-        }
-        if (inet_pton(AF_INET6, buf, &addr->in6) > 0) {
-                *family = AF_INET6;
-                *plen = has_plen ? (unsigned) p : 128;
-                return 0;
-        }
-        return -EINVAL;
+/* The grammar has validated the text already; without "/len" the full length. */
+static int parse_prefixed(const char *text, ip_addr *ret) {
+        return ip_prefix_from_string(text, AF_UNSPEC, false, ret);
 }
 
 static int build_addresses(np_netdef *d, const np_node *m) {
@@ -134,7 +116,7 @@ static int build_addresses(np_netdef *d, const np_node *m) {
                 if (e->type != NP_NODE_SCALAR)
                         continue;
                 np_address *x = &d->addresses[d->n_addresses];
-                if (parse_prefixed(e->scalar, &x->family, &x->addr, &x->prefixlen) < 0)
+                if (parse_prefixed(e->scalar, &x->addr) < 0)
                         continue;
                 x->text = strdup(e->scalar);
                 if (!x->text)
@@ -161,17 +143,15 @@ static int build_routes(np_netdef *d, const np_node *m) {
                 *rt = (np_route) { .family = AF_UNSPEC, .metric = UINT32_MAX, .pos = e->pos };
                 const char *to = np_node_scalar(np_node_get(e, "to"));
                 const char *via = np_node_scalar(np_node_get(e, "via"));
-                int fam;
-                unsigned plen;
-                if (via && parse_prefixed(via, &fam, &rt->via, &plen) == 0) {
+                if (via && parse_prefixed(via, &rt->via) == 0) {
                         rt->has_via = true;
-                        rt->family = fam;
+                        rt->family = rt->via.family;
                 }
                 if (to && strcmp(to, "default") == 0)
                         rt->to_default = true;
-                else if (to && parse_prefixed(to, &fam, &rt->to, &rt->to_prefixlen) == 0) {
-                        rt->family = fam;
-                        rt->to_default = rt->to_prefixlen == 0;
+                else if (to && parse_prefixed(to, &rt->to) == 0) {
+                        rt->family = rt->to.family;
+                        rt->to_default = rt->to.prefixlen == 0;
                 }
                 rt->on_link = get_bool(e, "on-link", false, NULL);
                 const char *s = np_node_scalar(np_node_get(e, "metric"));
@@ -199,7 +179,7 @@ static int member_ref_cmp(const void *a, const void *b) {
  * bond may list thousands of members, so the entries are looked up by sorted id. */
 static int build_member_pos(np_netdef *d, const np_node *m) {
         const np_node *seq = np_node_get(m, "interfaces");
-        size_t n = np_strv_length(d->interfaces);
+        size_t n = strv_length(d->interfaces);
 
         if (n == 0)
                 return 0;
@@ -271,11 +251,11 @@ static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, 
                         *p = (char) tolower((unsigned char) *p);
                 const np_node *drv = np_node_get(match, "driver");
                 if (drv && drv->type == NP_NODE_SCALAR) {
-                        if (np_strv_push(&d->match_drivers, drv->scalar) < 0)
+                        if (strv_push(&d->match_drivers, drv->scalar) < 0)
                                 return -ENOMEM;
                 } else if (drv && drv->type == NP_NODE_SEQUENCE)
                         for (size_t i = 0; i < drv->n; i++)
-                                if (np_node_scalar(drv->values[i]) && np_strv_push(&d->match_drivers, drv->values[i]->scalar) < 0)
+                                if (np_node_scalar(drv->values[i]) && strv_push(&d->match_drivers, drv->values[i]->scalar) < 0)
                                         return -ENOMEM;
         }
         if (dup_scalar(m, "set-name", &d->set_name, &d->set_name_pos) < 0 ||
@@ -318,7 +298,7 @@ static int build_one(const np_node *root, const np_state *s, const np_sdef *sd, 
                 const char *master = sd->type == NP_DEF_BOND ? o->bond
                                      : sd->type == NP_DEF_BRIDGE ? o->bridge
                                      : sd->type == NP_DEF_VRF ? o->vrf : NULL;
-                if (master && strcmp(master, sd->id) == 0 && np_strv_push(&d->interfaces, o->id) < 0)
+                if (master && strcmp(master, sd->id) == 0 && strv_push(&d->interfaces, o->id) < 0)
                         return -ENOMEM;
         }
         if (np_node_get(m, "interfaces"))

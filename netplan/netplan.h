@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/ip-addr.h"
 #include "common/macro.h"
 
 /* Where a value came from. file points into the config's own string table (valid as long
@@ -116,15 +117,8 @@ typedef enum np_def_type {
 const char *np_def_type_to_section(np_def_type t);
 np_def_type np_def_type_from_section(const char *s);
 
-typedef union np_in_addr {
-        struct in_addr in;
-        struct in6_addr in6;
-} np_in_addr;
-
 typedef struct np_address {
-        int family;             /* AF_INET or AF_INET6 */
-        np_in_addr addr;
-        unsigned prefixlen;
+        ip_addr addr;           /* with its prefix length */
         char *text;             /* as written, e.g. "192.0.2.77/24" */
         np_pos pos;
 } np_address;
@@ -132,10 +126,9 @@ typedef struct np_address {
 typedef struct np_route {
         int family;             /* AF_UNSPEC only if neither to nor via gave a family */
         bool to_default;        /* to: default / 0.0.0.0/0 / ::/0 */
-        np_in_addr to;
-        unsigned to_prefixlen;
+        ip_addr to;             /* with its prefix length; unset for "default" */
         bool has_via;
-        np_in_addr via;
+        ip_addr via;
         bool on_link;
         uint32_t metric;        /* UINT32_MAX when unset */
         uint32_t table;         /* 0 when unset (main) */
@@ -217,15 +210,25 @@ np_pos np_netdef_member_pos(const np_netdef *d, size_t i);
 
 typedef struct np_config np_config;
 
+/* The files one load read, kept so that a second load of the same tree (the
+ * configuration on disk beside a candidate one) reads nothing twice. */
+typedef struct np_file_cache np_file_cache;
+np_file_cache *np_file_cache_new(void);
+np_file_cache *np_file_cache_free(np_file_cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(np_file_cache *, np_file_cache_free);
+
 typedef struct np_load_options {
         const char *root_dir;           /* NULL or "" means "/" */
         /* Candidate files: each stands as etc/netplan/<basename>, replacing a file of that
-         * name in etc/ (and, as netplan shadows by basename, in lib/ and run/). */
+         * name in lib/ and etc/; a file of that name in run/ still shadows it (with a
+         * warning), as it will when the candidate is applied. */
         const char *const *candidates;
         size_t n_candidates;
         /* The netplan version to validate against, "0.106"; NULL: read from the system
          * (dpkg status under root_dir, else /usr/share/doc/netplan.io), default "0.106". */
         const char *netplan_version;
+        /* NULL, or files already read by an earlier load (and filled by this one). */
+        np_file_cache *cache;
 } np_load_options;
 
 /* Loads and validates. Returns:

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "netplan/parse-state.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 
 np_state *np_state_new(unsigned target_version) {
         np_state *s = calloc(1, sizeof(*s));
@@ -26,23 +26,23 @@ static void sdef_free(np_sdef *d) {
         free(d->gateway4);
         free(d->gateway6);
         np_node_free(d->merged);
-        np_strv_free(d->ssids);
-        np_strv_free(d->path_cost);
-        np_strv_free(d->ovs_external_ids);
-        np_strv_free(d->ovs_other_config);
-        np_strv_free(d->ovs_external_ids_v);
-        np_strv_free(d->ovs_other_config_v);
-        np_strv_free(d->port_prio);
+        strv_free(d->ssids);
+        strv_free(d->path_cost);
+        strv_free(d->ovs_external_ids);
+        strv_free(d->ovs_other_config);
+        strv_free(d->ovs_external_ids_v);
+        strv_free(d->ovs_other_config_v);
+        strv_free(d->port_prio);
         free(d);
 }
 
 np_state *np_state_free(np_state *s) {
         if (!s)
                 return NULL;
-        np_strv_free(s->ovs_external_ids);
-        np_strv_free(s->ovs_other_config);
-        np_strv_free(s->ovs_external_ids_v);
-        np_strv_free(s->ovs_other_config_v);
+        strv_free(s->ovs_external_ids);
+        strv_free(s->ovs_other_config);
+        strv_free(s->ovs_external_ids_v);
+        strv_free(s->ovs_other_config_v);
         for (size_t i = 0; i < s->n_defs; i++)
                 sdef_free(s->defs[i]);
         free(s->defs);

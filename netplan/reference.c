@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "common/macro.h"
+#include "common/string-util.h"
 #include "netplan/reference.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 
 /* GLib's primes per table size (ghash.c: prime_mod) */
 static const unsigned prime_mod[] = { 1, 2, 3, 7, 13, 31, 61, 127, 251, 509, 1021, 2039, 4093, 8191, 16381,
@@ -103,13 +104,13 @@ int np_refs_note_missing(np_refs *refs, const np_node *n, const char *owner) {
                 /* g_hash_table_insert keeps the key, replaces the value */
                 size_t e = refs->gh_slot[idx];
                 refs->missing_nodes[e] = n;
-                return np_str_set(&refs->missing_owners[e], owner);
+                return free_and_strdup(&refs->missing_owners[e], owner);
         }
         const np_node **nn = reallocarray(refs->missing_nodes, refs->n_missing + 1, sizeof(np_node *));
         if (!nn)
                 return -ENOMEM;
         refs->missing_nodes = nn;
-        if (np_strv_push(&refs->missing_ids, n->scalar) < 0 || np_strv_push(&refs->missing_owners, owner) < 0)
+        if (strv_push(&refs->missing_ids, n->scalar) < 0 || strv_push(&refs->missing_owners, owner) < 0)
                 return -ENOMEM;
         refs->missing_nodes[refs->n_missing] = n;
         bool was_unused = refs->gh_hash[idx] == 0;
@@ -143,8 +144,8 @@ size_t np_refs_first_missing(const np_refs *refs) {
 }
 
 void np_refs_done(np_refs *refs) {
-        np_strv_free(refs->missing_ids);
-        np_strv_free(refs->missing_owners);
+        strv_free(refs->missing_ids);
+        strv_free(refs->missing_owners);
         free(refs->missing_nodes);
         gh_clear(refs);
         *refs = (np_refs) {};

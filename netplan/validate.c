@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "netplan/diag.h"
-#include "netplan/strv.h"
+#include "common/strv.h"
 #include "netplan/validate.h"
 #include "netplan/value.h"
 
@@ -144,7 +144,7 @@ int np_validate_netdef(np_parser *c, const np_node *at) {
                 return 0;
         if (d->backend == NP_BACKEND_OVS && access("/usr/bin/ovs-vsctl", F_OK) < 0)
                 return np_err(c, at, "%s: The 'ovs-vsctl' tool is required to setup OpenVSwitch interfaces.", d->id);
-        if (d->type == NP_DEF_WIFI && np_strv_length(d->ssids) == 0)
+        if (d->type == NP_DEF_WIFI && strv_length(d->ssids) == 0)
                 return np_err(c, at, "%s: No access points defined", d->id);
         if (get(m, "set-name") && !d->has_match)
                 return np_err(c, at, "%s: 'set-name:' requires 'match:' properties", d->id);

@@ -74,18 +74,10 @@ static void dhcp4(np_netdef *d, bool on) {
 }
 
 static void address(np_netdef *d, const char *text) {
-        char buf[64];
-        char *slash;
         np_address *a = &d->addresses[d->n_addresses];
 
         assert_true(d->n_addresses < MAX_ITEMS);
-        snprintf(buf, sizeof(buf), "%s", text);
-        slash = strchr(buf, '/');
-        assert_non_null(slash);
-        *slash = 0;
-        a->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-        assert_int_equal(inet_pton(a->family, buf, &a->addr), 1);
-        a->prefixlen = (unsigned) atoi(slash + 1);
+        a->addr = prefix(text);
         a->text = (char *) text;
         a->pos = P(d->pos.line + 3, 11 + 2 * (unsigned) d->n_addresses);
         d->addresses_pos = P(d->pos.line + 2, 7);
@@ -96,19 +88,12 @@ static void route(np_netdef *d, const char *to, const char *via) {
         np_route *r = &d->routes[d->n_routes];
 
         assert_true(d->n_routes < MAX_ITEMS);
-        *r = (np_route) { .family = AF_INET, .metric = UINT32_MAX, .has_via = true, .pos = P(d->pos.line + 5, 11) };
+        *r = (np_route) { .metric = UINT32_MAX, .has_via = true, .via = ip(via), .pos = P(d->pos.line + 5, 11) };
+        r->family = r->via.family;
         if (strcmp(to, "default") == 0)
                 r->to_default = true;
-        else {
-                char buf[64];
-                snprintf(buf, sizeof(buf), "%s", to);
-                char *slash = strchr(buf, '/');
-                assert_non_null(slash);
-                *slash = 0;
-                assert_int_equal(inet_pton(AF_INET, buf, &r->to), 1);
-                r->to_prefixlen = (unsigned) atoi(slash + 1);
-        }
-        assert_int_equal(inet_pton(AF_INET, via, &r->via), 1);
+        else
+                r->to = prefix(to);
         d->routes_pos = P(d->pos.line + 4, 7);
         d->n_routes++;
 }
@@ -565,7 +550,7 @@ static void test_subnet_host(void **state) {
         address(d, "192.0.2.58/24");
         run(f);
         assert_clean(f);
-        d->addresses[0].addr.in.s_addr = htonl(0xc6336407); /* 198.51.100.7 */
+        d->addresses[0].addr = prefix("198.51.100.7/24");
         d->addresses[0].text = (char *) "198.51.100.7/24";
         run(f);
         assert_only(f, RULE_MANAGEMENT_UNADDRESSED);

@@ -2,6 +2,7 @@
 /* Precedence and merging across files, as netplan 0.106 does it. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netplan/tests/np-test.h"
 
@@ -142,6 +143,30 @@ static void test_candidates(void **state) {
         assert_int_equal(f->diags.n, 0);
 }
 
+/* A second load through the same cache reads nothing again: the file is gone from disk
+ * and the load still sees it. */
+static void test_file_cache(void **state) {
+        fixture *f = *state;
+        _cleanup_(np_file_cache_freep) np_file_cache *cache = np_file_cache_new();
+        np_config *again = NULL;
+        char path[4096];
+
+        assert_non_null(cache);
+        np_test_write(f->root, "etc/netplan/50-cloud-init.yaml", "network:\n  ethernets:\n    eth0: {dhcp4: true}\n");
+        np_load_options o = { .root_dir = f->root, .netplan_version = "0.106", .cache = cache };
+        assert_int_equal(np_config_load(&o, &f->c, &f->diags), 0);
+        snprintf(path, sizeof path, "%s/etc/netplan/50-cloud-init.yaml", f->root);
+        assert_int_equal(truncate(path, 0), 0);
+        assert_int_equal(np_config_load(&o, &again, &f->diags), 0);
+        assert_true(np_config_netdef_by_id(again, "eth0")->dhcp4);
+        np_config_free(again);
+        /* without the cache the file is read again: now empty */
+        o.cache = NULL;
+        assert_int_equal(np_config_load(&o, &again, &f->diags), 0);
+        assert_null(np_config_netdef_by_id(again, "eth0"));
+        np_config_free(again);
+}
+
 /* A candidate stands in etc/: a run/ file of its name shadows it when it is applied, so
  * that file is what is judged, and a warning says so. */
 static void test_candidate_shadowed_by_run(void **state) {
@@ -209,6 +234,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_renderer_last_wins, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_candidates, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_candidate_shadowed_by_run, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_file_cache, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_duplicate_keys, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_implicit_match_name, setup, teardown),
         };

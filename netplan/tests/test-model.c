@@ -76,16 +76,16 @@ static void test_typed_view(void **state) {
         assert_false(d->link_local_ipv4);
 
         assert_int_equal(d->n_addresses, 2);
-        assert_int_equal(d->addresses[0].family, AF_INET);
-        assert_int_equal(d->addresses[0].prefixlen, 24);
+        assert_int_equal(d->addresses[0].addr.family, AF_INET);
+        assert_int_equal(d->addresses[0].addr.prefixlen, 24);
         assert_string_equal(d->addresses[0].text, "192.0.2.77/24");
         assert_int_equal(d->addresses[0].pos.line, 11);
         assert_int_equal(d->addresses[0].pos.column, 19);
         struct in_addr a;
         inet_pton(AF_INET, "192.0.2.77", &a);
         assert_memory_equal(&d->addresses[0].addr.in, &a, sizeof a);
-        assert_int_equal(d->addresses[1].family, AF_INET6);
-        assert_int_equal(d->addresses[1].prefixlen, 64);
+        assert_int_equal(d->addresses[1].addr.family, AF_INET6);
+        assert_int_equal(d->addresses[1].addr.prefixlen, 64);
 
         assert_string_equal(d->gateway4, "192.0.2.1");
         assert_int_equal(d->gateway4_pos.line, 12);
@@ -99,7 +99,7 @@ static void test_typed_view(void **state) {
         assert_int_equal(d->routes[0].table, 0);
         assert_int_equal(d->routes[0].pos.line, 14);
         assert_false(d->routes[1].to_default);
-        assert_int_equal(d->routes[1].to_prefixlen, 24);
+        assert_int_equal(d->routes[1].to.prefixlen, 24);
         assert_int_equal(d->routes[1].table, 7);
         assert_int_equal(d->routes[1].metric, UINT32_MAX);
         assert_true(d->routes[1].on_link);
