@@ -50,6 +50,10 @@ bool proto_dedup_check(ProtoDedup *d, uint32_t seq) {
 
         if (seq == 0)
                 return false;
+#ifdef PROTO_DEDUP_TEST_DISABLED
+        /* Only proto/tests builds this, to prove the delivery test sees duplicates without it. */
+        return true;
+#endif
         if (seq > d->highest) {
                 shift(d, seq - d->highest);
                 d->highest = seq;

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Hostile input: every case ends in a diagnostic and a defined code, never a crash. */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "netplan/tests/np-test.h"
@@ -21,6 +26,23 @@ static int load_text(const char *text, size_t len, np_diag_list *diags, char **r
         int r = np_test_load(root, NULL, NULL, diags);
         *rootp = root;
         return r;
+}
+
+/* Root reads any file: the unreadable-file case runs as root with CAP_DAC_OVERRIDE and
+ * CAP_DAC_READ_SEARCH out of the effective set (they stay permitted, so they can be raised again). */
+static void dac_override(bool on) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+        uint32_t bits = 1U << CAP_DAC_OVERRIDE | 1U << CAP_DAC_READ_SEARCH;
+
+        if (geteuid() != 0)
+                return;
+        assert_int_equal(syscall(SYS_capget, &h, d), 0);
+        if (on)
+                d[0].effective |= bits & d[0].permitted;
+        else
+                d[0].effective &= ~bits;
+        assert_int_equal(syscall(SYS_capset, &h, d), 0);
 }
 
 static void done(char *root, np_diag_list *diags) {
@@ -116,6 +138,7 @@ static void test_filesystem_oddities(void **state) {
         char *root = np_test_root();
         char path[4096];
         np_diag_list diags = {};
+        int r;
 
         np_test_write(root, "etc/netplan/.keep", "");
         snprintf(path, sizeof path, "%s/etc/netplan/loop.yaml", root);
@@ -145,13 +168,14 @@ static void test_filesystem_oddities(void **state) {
         np_diag_list_clear(&diags);
         assert_int_equal(unlink(path), 0);
 
-        if (geteuid() != 0) {
-                np_test_write(root, "etc/netplan/secret.yaml", "network: {}\n");
-                snprintf(path, sizeof path, "%s/etc/netplan/secret.yaml", root);
-                assert_int_equal(chmod(path, 0), 0);
-                assert_int_equal(np_test_load(root, NULL, NULL, &diags), -EACCES);
-                np_diag_list_clear(&diags);
-        }
+        np_test_write(root, "etc/netplan/secret.yaml", "network: {}\n");
+        snprintf(path, sizeof path, "%s/etc/netplan/secret.yaml", root);
+        assert_int_equal(chmod(path, 0), 0);
+        dac_override(false);
+        r = np_test_load(root, NULL, NULL, &diags);
+        dac_override(true);
+        assert_int_equal(r, -EACCES);
+        np_diag_list_clear(&diags);
         np_test_rmrf(root);
         free(root);
 }

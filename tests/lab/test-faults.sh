@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Faults the lab can inject: link down/up (host or guest side), sshd stopped, netem loss
-# and delay on the host side (reported as skipped where the kernel has no sch_netem).
+# Faults the lab can inject: link down/up (host or guest side), sshd stopped. netem loss
+# and delay are test-netem.sh, which skips (exit 77) where the kernel has no sch_netem.
 . "$(dirname "$0")/test-lib.sh"
 
 "$lab" up "$labdir"
@@ -24,17 +24,4 @@ check "sshd stopped: connection refused" sh -c "! '$lab' host-exec '$labdir' tim
 "$lab" fault "$labdir" sshd-start
 check "sshd started again: ssh works" host_ssh "$addr" true
 
-rc=0
-"$lab" fault "$labdir" netem loss 100% 2>"$labdir/netem.err" || rc=$?
-if [ "$rc" = 77 ]; then
-        echo "# SKIP netem: $(cat "$labdir/netem.err")"
-elif [ "$rc" = 0 ]; then
-        check "netem loss 100%: the guest does not answer" sh -c "! '$lab' host-exec '$labdir' timeout 2 bash -c 'exec 3<>/dev/tcp/$addr/22' 2>/dev/null"
-        "$lab" fault "$labdir" netem delay 200ms
-        check "netem delay: the guest still answers" host_ssh "$addr" true
-        "$lab" fault "$labdir" netem-clear
-        check "netem cleared: the guest answers" tcp_open "$addr"
-else
-        fail "netem fault: $(cat "$labdir/netem.err")"
-fi
 finish

@@ -46,9 +46,11 @@ t2=$(now_ms)
 t3=$(now_ms)
 check "nothing left after down" "$lab" check-clean "$labdir"
 check "down again is a no-op" "$lab" down "$labdir"
-# Other lab tests may run in parallel: every namespace from before is still there, and
-# none of this lab's is.
-netns_after=$(ip netns list | sort)
+# None of this lab's namespaces is left, and every namespace from before that is not
+# another lab's is still there (other labs, of parallel tests or other checkouts, come
+# and go on their own while this one runs).
+netns_after=$(ip netns list | awk '{print $1}' | sort)
+netns_before=$(awk '{print $1}' <<<"$netns_before" | grep -v -E '^ng-[hg]-[0-9a-f]+$' | sort || true)
 check "ip netns list: nothing of ours, nothing of others removed" bash -c \
         "! echo '$netns_after' | grep -qw -e '$NS_H' -e '$NS_G' && [ -z \"\$(comm -23 <(echo '$netns_before') <(echo '$netns_after') 2>/dev/null)\" ]"
 echo "# lab up $((t1 - t0)) ms, down $((t3 - t2)) ms, cycle $((t1 - t0 + t3 - t2)) ms (figure, not a check)"
