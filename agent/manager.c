@@ -185,7 +185,7 @@ static void on_reported(channel *c, uint32_t snapshot, void *userdata) {
 static void on_state(channel *c, channel_state s, void *userdata) {
         manager *m = userdata;
 
-        log_info("channel %s: %s", port_of(m), channel_state_to_string(s));
+        log_debug("channel %s: %s", port_of(m), channel_state_to_string(s));
         notify_status(m);
         agent_bus_emit_changed(m->bus);
 }

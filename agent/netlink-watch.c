@@ -15,6 +15,7 @@ struct netlink_watch {
         sd_event_source *io, *timer;
         uint64_t debounce_usec;
         uint64_t first_usec;
+        uint64_t last_call_usec;        /* when the handler last ran; 0 = never */
         netlink_watch_handler handler;
         void *userdata;
         netlink_watch_stats stats;
@@ -32,18 +33,32 @@ netlink_watch *netlink_watch_free(netlink_watch *w) {
         return NULL;
 }
 
-static void arm(netlink_watch *w) {
+static void call(netlink_watch *w, uint64_t now) {
+        w->last_call_usec = now;
+        w->stats.batches++;
+        w->handler(w, w->first_usec, w->userdata);
+}
+
+/* The first change after a quiet spell is handled at once; changes that follow within
+ * debounce_usec of the last call are gathered into one call at its end. */
+static void changed(netlink_watch *w) {
         int enabled = SD_EVENT_OFF;
         uint64_t now = 0;
 
         (void) sd_event_source_get_enabled(w->timer, &enabled);
         if (enabled != SD_EVENT_OFF)
-                return;         /* a batch is being gathered: the first change sets the pace */
+                return;         /* a batch is being gathered already */
         (void) sd_event_now(w->event, CLOCK_MONOTONIC, &now);
         w->first_usec = now;
-        if (sd_event_source_set_time(w->timer, now + w->debounce_usec) < 0 ||
-            sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT) < 0)
+        if (w->last_call_usec == 0 || now >= w->last_call_usec + w->debounce_usec) {
+                call(w, now);
+                return;
+        }
+        if (sd_event_source_set_time(w->timer, w->last_call_usec + w->debounce_usec) < 0 ||
+            sd_event_source_set_enabled(w->timer, SD_EVENT_ONESHOT) < 0) {
                 log_warning("netlink: cannot arm the debounce timer");
+                call(w, now);
+        }
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -78,7 +93,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                 }
         }
         if (any)
-                arm(w);
+                changed(w);
         return 0;
 }
 
@@ -86,8 +101,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         netlink_watch *w = userdata;
 
         w->stats.wakeups++;
-        w->stats.batches++;
-        w->handler(w, w->first_usec, w->userdata);
+        call(w, usec);
         return 0;
 }
 

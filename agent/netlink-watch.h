@@ -2,20 +2,20 @@
 #pragma once
 
 /* Tells, on an sd-event loop, that links, addresses or routes changed: a raw rtnetlink
- * socket in the link, IPv4/IPv6 address and IPv4/IPv6 route groups. Every message arms a
- * short debounce timer (not re-armed by later ones, so a burst yields a handful of calls,
- * each a bounded delay after the change that started it); the owner then reads the full
- * state. An overrun (ENOBUFS: the kernel dropped events) is harmless for the same reason:
- * the next call reads everything. */
+ * socket in the link, IPv4/IPv6 address and IPv4/IPv6 route groups, drained on every
+ * wakeup. The first change after a quiet spell calls the handler at once; changes within
+ * the debounce interval after a call are gathered into one call at its end (so a burst
+ * yields about one call per interval, each a bounded delay after the change that started
+ * it). The owner reads the full state in the handler, so an overrun (ENOBUFS: the kernel
+ * dropped events) is harmless: the next call reads everything. */
 
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "common/macro.h"
 
-/* Long enough to gather the handful of messages one change makes (an address and its
- * prefix route), short enough to stay far below the 5 ms a change may take to reach the
- * host. */
+/* The least time between two full reads: a burst of thousands of changes costs a few
+ * reads per millisecond at most, and a lone change is not delayed at all. */
 #define NETLINK_WATCH_DEBOUNCE_USEC 1000u
 /* The kernel's queue for us: a burst of thousands of changes fits before ENOBUFS. */
 #define NETLINK_WATCH_RCVBUF (4u * 1024u * 1024u)
