@@ -98,8 +98,8 @@ static int send_garbage(int fd) {
                 return -EIO;
         /* A frame with a broken checksum, then a good PING. */
         n = proto_message_encode(&ping, frame, sizeof(frame));
-        if (n < 0)
-                return n;
+        if (n <= 0)
+                return n < 0 ? n : -EIO;
         frame[n - 1] ^= 1;
         if (write(fd, frame, (size_t) n) != n)
                 return -EIO;
