@@ -93,6 +93,20 @@ check "initial snapshot: eth0 up, management, DHCP address $dhcp" wait_snapshot 
 check "HELLO answered (reply=1)" wait_line '^HELLO reply=1' 5
 check "host hint written under /run/netguard" g grep -q 'macaddress: "52:54:00:12:34:56", host: 192.0.2.1' /run/netguard/host-hint.yaml
 
+# --- netguard check takes the management link and the host from the hint when agent.yaml
+# says nothing of them (architecture.md's order of sources)
+cp "$labdir/guest/etc-netguard/agent.yaml" "$labdir/agent.yaml.full"
+grep -v '^management:' "$labdir/agent.yaml.full" >"$labdir/guest/etc-netguard/agent.yaml"
+check_json=$(g "$netguard" check --json 2>/dev/null) || true
+check "netguard check uses the host's hint for the management link and the host" python3 -c '
+import json, sys
+c = json.loads(sys.argv[1])
+assert c["management"]["interface"] == "eth0", c
+assert c["management"]["source"] == "host-hint", c
+assert c["host"]["source"] == "host-hint" and c["host"]["address"] == "192.0.2.1", c
+' "$check_json"
+cp "$labdir/agent.yaml.full" "$labdir/guest/etc-netguard/agent.yaml"
+
 # --- netguard status over the guest's system bus
 status_json=$(g "$netguard" status --json) || true
 check "netguard status --json: connected, management eth0, hint" python3 -c '
