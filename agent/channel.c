@@ -643,9 +643,7 @@ int64_t channel_set_snapshot(channel *c, const ProtoAddresses *a) {
 
         if (!c || !a)
                 return -EINVAL;
-        number = c->snapshot_counter + 1;
-        if (number == 0)
-                number = 1;
+        number = channel_next_snapshot(c);
         m.addresses = *a;
         m.addresses.snapshot = number;
         r = encode(c, &m, 0, &frame, &n);
@@ -702,6 +700,12 @@ const channel_stats *channel_get_stats(const channel *c) {
 
 uint32_t channel_last_snapshot_written(const channel *c) {
         return c ? c->last_snapshot_written : 0;
+}
+
+uint32_t channel_next_snapshot(const channel *c) {
+        if (!c)
+                return 0;
+        return c->snapshot_counter + 1 == 0 ? 1 : c->snapshot_counter + 1;
 }
 
 size_t channel_outbox_count(const channel *c) {

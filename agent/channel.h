@@ -106,4 +106,6 @@ int channel_set_params(channel *c, const channel_params *p);
 channel_state channel_get_state(const channel *c);
 const channel_stats *channel_get_stats(const channel *c);
 uint32_t channel_last_snapshot_written(const channel *c);
+/* The number the next channel_set_snapshot() will give. */
+uint32_t channel_next_snapshot(const channel *c);
 size_t channel_outbox_count(const channel *c);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "agent/agent-config.h"
@@ -15,6 +17,8 @@
 #include "common/log.h"
 
 #define AGENT_PORT_DEFAULT "/dev/virtio-ports/io.netguard.agent.0"
+/* The last this many change-to-written latencies are kept for the figures. */
+#define LATENCY_SAMPLES 4096u
 
 struct manager {
         sd_event *event;
@@ -33,7 +37,39 @@ struct manager {
         uint64_t snapshots_built, snapshots_unchanged;
         ProtoGuestHello identity;
         char status_text[128];
+
+        /* netlink message read -> its snapshot written whole to the port */
+        uint64_t batch_first_usec;      /* 0: no change waiting to be written */
+        uint32_t batch_snapshot;
+        uint32_t latency_usec[LATENCY_SAMPLES];
+        uint64_t n_latency;
 };
+
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+        uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+        return (x > y) - (x < y);
+}
+
+static void latency_figures(const manager *m, uint32_t *p50, uint32_t *p99, uint32_t *max, size_t *n) {
+        uint32_t sorted[LATENCY_SAMPLES];
+
+        *n = m->n_latency < LATENCY_SAMPLES ? (size_t) m->n_latency : LATENCY_SAMPLES;
+        *p50 = *p99 = *max = 0;
+        if (*n == 0)
+                return;
+        memcpy(sorted, m->latency_usec, *n * sizeof(uint32_t));
+        qsort(sorted, *n, sizeof(uint32_t), cmp_u32);
+        *p50 = sorted[*n / 2];
+        *p99 = sorted[*n * 99 / 100];
+        *max = sorted[*n - 1];
+}
 
 static const char *port_of(const manager *m) {
         if (m->port_override)
@@ -127,18 +163,25 @@ static int rebuild(manager *m) {
         return 1;
 }
 
-static void send_current(manager *m) {
+static int64_t send_current(manager *m) {
         int64_t r = channel_set_snapshot(m->channel, &m->current);
 
         if (r < 0)
                 log_warning_errno((int) r, "cannot encode the snapshot (%zu links): %m", m->current.n_links);
+        return r;
 }
 
 static void on_netlink(netlink_watch *w, uint64_t first_usec, void *userdata) {
         manager *m = userdata;
 
         if (rebuild(m) > 0) {
-                send_current(m);
+                /* Set before sending: the write may complete within the call. */
+                if (channel_get_state(m->channel) == CHANNEL_CONNECTED) {
+                        m->batch_first_usec = first_usec;
+                        m->batch_snapshot = channel_next_snapshot(m->channel);
+                }
+                if (send_current(m) < 0)
+                        m->batch_first_usec = 0;
                 agent_bus_emit_changed(m->bus);
         }
 }
@@ -178,6 +221,13 @@ static void on_host_hello(channel *c, const ProtoHostHello *h, void *userdata) {
 static void on_reported(channel *c, uint32_t snapshot, void *userdata) {
         manager *m = userdata;
 
+        /* Snapshot numbers only grow within an instance: a later one holds the change too. */
+        if (m->batch_first_usec > 0 && snapshot >= m->batch_snapshot) {
+                uint64_t d = monotonic_usec() - m->batch_first_usec;
+
+                m->latency_usec[m->n_latency++ % LATENCY_SAMPLES] = d > UINT32_MAX ? UINT32_MAX : (uint32_t) d;
+                m->batch_first_usec = 0;
+        }
         agent_bus_emit_reported(m->bus, snapshot);
         notify_status(m);
 }
@@ -390,11 +440,17 @@ int manager_start(manager *m) {
 
 int manager_run(manager *m) {
         int r;
+        uint32_t p50, p99, max;
+        size_t n;
 
         (void) sd_notify(false, "READY=1");
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "event loop failed: %m");
+        latency_figures(m, &p50, &p99, &max, &n);
+        if (n > 0)
+                log_info("netlink change -> snapshot written: p50 %u us, p99 %u us, max %u us over the last %zu changes",
+                         p50, p99, max, n);
         return r;
 }
 
@@ -410,6 +466,8 @@ void manager_get_status(manager *m, agent_status *ret) {
                 .snapshots_unchanged = m->snapshots_unchanged,
                 .channel = channel_get_stats(m->channel),
         };
+        latency_figures(m, &ret->latency_p50_usec, &ret->latency_p99_usec, &ret->latency_max_usec,
+                        &ret->latency_samples);
         ret->netlink_batches = ws ? ws->batches : 0;
         ret->wakeups = ret->channel->wakeups + (ws ? ws->wakeups : 0);
         for (size_t i = 0; m->have_current && i < m->current.n_links; i++)

@@ -43,11 +43,18 @@ static double now(void) {
         return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static pid_t spawn(char *const argv[]) {
+/* stderr_path: where the child's stderr goes (NULL: ours). */
+static pid_t spawn(char *const argv[], const char *stderr_path) {
         pid_t pid = fork();
 
         if (pid == 0) {
                 int null = open("/dev/null", O_RDWR);
+
+                if (stderr_path) {
+                        int e = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                        if (e >= 0)
+                                dup2(e, STDERR_FILENO);
+                }
                 /* Our children end with us, whatever happens to us. */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (null >= 0) {
@@ -229,7 +236,7 @@ int main(int argc, char *argv[]) {
         };
         const char *agent_path = NULL, *vserial_path = getenv("LAB_VSERIAL");
         int changes = 1000, idle = 30, settle = 105, c, ifindex;
-        char dir[] = "/tmp/agent-latency.XXXXXX", sock[256], port[256], cfg[256], hint[256];
+        char dir[] = "/tmp/agent-latency.XXXXXX", sock[256], port[256], cfg[256], hint[256], agent_log[256];
         struct nl_sock *sk = NULL;
         struct rtnl_link *link = NULL;
         struct nl_cache *cache = NULL;
@@ -266,6 +273,7 @@ int main(int argc, char *argv[]) {
         snprintf(port, sizeof(port), "%s/port", dir);
         snprintf(cfg, sizeof(cfg), "%s/agent.yaml", dir);
         snprintf(hint, sizeof(hint), "%s/hint.yaml", dir);
+        snprintf(agent_log, sizeof(agent_log), "%s/agent.log", dir);
 
         /* A link to change: a veth pair inside our namespace only. */
         if (system("ip link set lo up && ip link add bench0 type veth peer name bench1 && ip link set bench0 up") != 0)
@@ -280,7 +288,7 @@ int main(int argc, char *argv[]) {
 
         {
                 char *vargv[] = { (char *) vserial_path, "--socket", sock, "--link", port, NULL };
-                vs = spawn(vargv);
+                vs = spawn(vargv, NULL);
         }
         for (int i = 0; i < 200 && access(port, F_OK) < 0; i++)
                 usleep(10000);
@@ -294,7 +302,7 @@ int main(int argc, char *argv[]) {
         {
                 char *aargv[] = { (char *) agent_path, "--config", cfg, "--hint-file", hint, "--port", port,
                                   "--no-bus", NULL };
-                agent = spawn(aargv);
+                agent = spawn(aargv, agent_log);
         }
         usleep(300000);
         if (host_connect(&h, sock) < 0) {
@@ -349,6 +357,16 @@ out:
                 close(h.fd);
         stop(agent);
         stop(vs);
+        {
+                /* The agent's own figure, logged when it stops: message read -> frame written. */
+                _cleanup_fclose_ FILE *f = fopen(agent_log, "re");
+                char line[512];
+
+                while (f && fgets(line, sizeof(line), f))
+                        if (strstr(line, "snapshot written") || (rc != 0 && getenv("BENCH_VERBOSE")))
+                                printf("agent: %s", line);
+        }
+        unlink(agent_log);
         proto_reader_free(h.reader);
         rtnl_link_put(link);
         nl_cache_free(cache);
