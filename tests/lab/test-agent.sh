@@ -119,6 +119,9 @@ assert s["LastReportSeq"] >= 1, s
 ' "$status_json"
 nobody_status() { ! g setpriv --reuid=65534 --regid=65534 --clear-groups "$netguard" status >/dev/null 2>&1; }
 check "the bus policy refuses Status to a non-root caller" nobody_status
+nobody_property() { g setpriv --reuid=65534 --regid=65534 --clear-groups busctl --system get-property \
+        io.netguard.Agent1 /io/netguard/Agent1 io.netguard.Agent1 ManagementLink | grep -qx 's "eth0"'; }
+check "a non-root caller may read the properties" nobody_property
 
 # --- nothing changes: heartbeats only
 before=$(count ADDRESSES)
