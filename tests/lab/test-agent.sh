@@ -170,7 +170,9 @@ final='\| eth1 [^|]* 203\.0\.113\.1/32 203\.0\.113\.2/32 203\.0\.113\.3/32 203\.
 check "burst: the final snapshot holds exactly the 10 remaining addresses" wait_snapshot "$final( [^2][^|]*)? \|" 10
 frames=$(( $(count ADDRESSES) - before ))
 echo "# burst of 1000 changes: $frames ADDRESSES frames"
-check "burst: far fewer frames than changes ($frames < 100)" test "$frames" -lt 100
+# One full read per millisecond at most (netlink-watch.h): how many depends on how fast
+# ip -batch runs on a loaded machine (50-80 here), never one per change.
+check "burst: far fewer frames than changes ($frames < 250)" test "$frames" -lt 250
 for a in $(seq 1 10); do echo "addr del 203.0.113.$a/32 dev eth1"; done >"$batch"
 g ip -batch "$batch"
 
