@@ -227,6 +227,6 @@ kill -TERM "$p"
 stopped() { local i; for i in $(seq 1 40); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.05; done; return 1; }
 check "agent stops on SIGTERM" stopped
 host_stop
-grep -q "ERROR\|AddressSanitizer\|runtime error" "$labdir/guest/log/agent.log" && { echo "# agent log:"; cat "$labdir/guest/log/agent.log"; }
-check "agent log has no sanitizer report" bash -c "! grep -q 'AddressSanitizer\|runtime error' '$labdir/guest/log/agent.log'"
+if grep -q "Sanitizer\|runtime error" "$labdir/guest/log/agent.log"; then echo "# agent log:"; sed 's/^/# /' "$labdir/guest/log/agent.log"; fi
+check "agent log has no sanitizer report (ASan, LSan, UBSan)" bash -c "! grep -q 'Sanitizer\|runtime error' '$labdir/guest/log/agent.log'"
 finish
