@@ -210,6 +210,10 @@ static void send_heartbeat(channel *c, uint64_t token) {
         ProtoMessage m = { .type = PROTO_TYPE_HEARTBEAT,
                            .heartbeat = { .snapshot = c->last_snapshot_written, .token = token } };
 
+        /* An unsolicited heartbeat says "alive now": behind unwritten bytes it would only
+         * pile up stale (a host that does not read gets one when it reads again). */
+        if (token == 0 && c->queue_off < c->queue_len)
+                return;
         (void) queue_message(c, &m);
 }
 
