@@ -43,6 +43,8 @@ agent_config *agent_config_new(void) {
         c->try_timeout = 120;
         c->try_grace = 10;
         c->try_confirm = AGENT_CONFIRM_HOST;
+        c->heartbeat = AGENT_HEARTBEAT_DEFAULT;
+        c->reopen = AGENT_REOPEN_DEFAULT;
         return c;
 }
 
@@ -73,6 +75,7 @@ struct key_def {
         key_handler handler;
         const key_def *nested;          /* NULL-key terminated */
         uint32_t min, max;              /* h_seconds */
+        const char *label;              /* h_seconds: the key as messages name it */
 };
 
 static int fail(parse_ctx *ctx, const yaml_node_t *n, const char *fmt, ...) _printf_(3, 4);
@@ -248,6 +251,10 @@ static uint32_t *seconds_field(agent_config *c, const char *key) {
                 return &c->try_timeout;
         if (strcmp(key, "grace") == 0)
                 return &c->try_grace;
+        if (strcmp(key, "heartbeat") == 0)
+                return &c->heartbeat;
+        if (strcmp(key, "reopen") == 0)
+                return &c->reopen;
         return NULL;
 }
 
@@ -261,7 +268,7 @@ static int h_seconds(parse_ctx *ctx, const key_def *k, yaml_node_t *v, agent_con
         if (r < 0)
                 return r;
         if (parse_range_u32(s, k->min, k->max, field) < 0)
-                return fail(ctx, v, "invalid 'try.%s' '%s' (seconds, %u-%u)", k->key, s, k->min, k->max);
+                return fail(ctx, v, "invalid '%s' '%s' (seconds, %u-%u)", k->label, s, k->min, k->max);
         return 0;
 }
 
@@ -289,8 +296,8 @@ static const key_def management_keys[] = {
 
 static const key_def try_keys[] = {
         /* A day: a try nobody confirms for longer is forgotten, not pending. */
-        { "timeout", h_seconds, .min = 1, .max = 86400 },
-        { "grace", h_seconds, .min = 0, .max = 3600 },
+        { "timeout", h_seconds, .min = 1, .max = 86400, .label = "try.timeout" },
+        { "grace", h_seconds, .min = 0, .max = 3600, .label = "try.grace" },
         { "confirm", h_confirm },
         {},
 };
@@ -300,6 +307,10 @@ static const key_def root_keys[] = {
         { "port", h_port },
         { "apply", h_apply },
         { "try", .nested = try_keys },
+        /* An hour: a host that hears from a guest less often cannot tell it from a dead one. */
+        { "heartbeat", h_seconds, .min = 1, .max = 3600, .label = "heartbeat" },
+        /* Ten minutes: longer and a host that comes back waits too long for the guest. */
+        { "reopen", h_seconds, .min = 1, .max = 600, .label = "reopen" },
         {},
 };
 

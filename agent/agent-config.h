@@ -8,6 +8,9 @@
  *   port: /dev/virtio-ports/io.netguard.agent.0
  *   apply: netplan          # netplan | networkd | [argv...]
  *   try: { timeout: 120, grace: 10, confirm: host }   # host | local | manual
+ *   heartbeat: 30           # seconds between HEARTBEATs while a host is connected
+ *   reopen: 60              # longest wait, in seconds, before opening the port again
+ *                           # while it is missing or no host is connected
  *
  * The host's hint (the management link and host address the host last told the agent,
  * written by the daemon to /run/netguard/host-hint.yaml) uses the same grammar, of which
@@ -25,6 +28,14 @@
 
 /* A config of a few lines; anything bigger is not an agent config. */
 #define AGENT_CONFIG_MAX_SIZE (64U * 1024U)
+/* One HEARTBEAT per 30 s: a dead agent shows within a minute, and an idle agent wakes
+ * about once per heartbeat. */
+#define AGENT_HEARTBEAT_DEFAULT 30U
+/* With no host the agent opens the port again after a backoff that ends here: at most one
+ * wakeup a minute (a hung-up port on QEMU also wakes it at once when the host comes, a
+ * lab pty does not). */
+#define AGENT_REOPEN_DEFAULT 60U
+
 /* argv of `apply:`; a command line, not a script. */
 #define AGENT_CONFIG_MAX_ARGV 64U
 
@@ -67,6 +78,8 @@ typedef struct agent_config {
         uint32_t try_timeout;           /* seconds */
         uint32_t try_grace;
         agent_confirm_mode try_confirm;
+        uint32_t heartbeat;             /* seconds */
+        uint32_t reopen;                /* seconds */
 } agent_config;
 
 /* A config with every default. */

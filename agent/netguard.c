@@ -8,6 +8,7 @@
 
 #include "agent/check-context.h"
 #include "agent/rule.h"
+#include "agent/status.h"
 #include "common/ether-addr.h"
 #include "common/log.h"
 
@@ -22,6 +23,7 @@ static void usage(FILE *f) {
         fputs("usage: netguard check [--root-dir DIR] [--mgmt IFACE|MAC] [--json]\n"
               "                      [--netplan-version VER] [FILE...]\n"
               "       netguard check --explain NGnnn\n"
+              "       netguard status [--json]\n"
               "       netguard --help | --version\n"
               "\n"
               "check  judge netplan FILEs (each standing as etc/netplan/<basename>), or the\n"
@@ -34,7 +36,10 @@ static void usage(FILE *f) {
               "                         default route, first Ethernet link with a global address)\n"
               "  --json                 print the verdict and findings as JSON on stdout\n"
               "  --netplan-version VER  validate for this netplan version (default: installed)\n"
-              "  --explain NGnnn        describe a rule\n",
+              "  --explain NGnnn        describe a rule\n"
+              "\n"
+              "status  ask netguard-agent over D-Bus: exit 0 a host is connected, 1 no host,\n"
+              "        3 the agent cannot be reached.\n",
               f);
 }
 
@@ -305,6 +310,12 @@ int main(int argc, char *argv[]) {
         if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
                 printf("netguard %s\n", NETGUARD_VERSION);
                 return 0;
+        }
+        if (argc >= 2 && strcmp(argv[1], "status") == 0) {
+                if (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0))
+                        return status_run(argc == 3);
+                log_error("usage: netguard status [--json]");
+                return STATUS_EXIT_NO_AGENT;
         }
         if (argc < 2 || strcmp(argv[1], "check") != 0) {
                 if (argc >= 2)

@@ -24,7 +24,9 @@ static void test_full(void **state) {
         assert_int_equal(parse("management: { macaddress: \"52:54:00:12:34:56\", host: 192.0.2.1 }\n"
                                "port: /dev/virtio-ports/io.netguard.agent.0\n"
                                "apply: networkd\n"
-                               "try: { timeout: 60, grace: 5, confirm: local }\n",
+                               "try: { timeout: 60, grace: 5, confirm: local }\n"
+                               "heartbeat: 5\n"
+                               "reopen: 2\n",
                                &c, NULL),
                          0);
         assert_true(c->has_mgmt_mac);
@@ -41,6 +43,8 @@ static void test_full(void **state) {
         assert_int_equal(c->try_timeout, 60);
         assert_int_equal(c->try_grace, 5);
         assert_int_equal(c->try_confirm, AGENT_CONFIRM_LOCAL);
+        assert_int_equal(c->heartbeat, 5);
+        assert_int_equal(c->reopen, 2);
 }
 
 static void test_defaults(void **state) {
@@ -55,6 +59,8 @@ static void test_defaults(void **state) {
         assert_int_equal(c->try_timeout, 120);
         assert_int_equal(c->try_grace, 10);
         assert_int_equal(c->try_confirm, AGENT_CONFIRM_HOST);
+        assert_int_equal(c->heartbeat, AGENT_HEARTBEAT_DEFAULT);
+        assert_int_equal(c->reopen, AGENT_REOPEN_DEFAULT);
         assert_int_equal(parse("# only a comment\n", &d, NULL), 0);
 }
 
@@ -106,6 +112,9 @@ static void test_errors(void **state) {
         expect_error("try: {timeout: 0}\n", "agent.yaml:1:16: ", "try.timeout");
         expect_error("try: {confirm: later}\n", "agent.yaml:1:16: ", "try.confirm");
         expect_error("try: {retries: 3}\n", "agent.yaml:1:7: ", "try.retries");
+        expect_error("heartbeat: 0\n", "agent.yaml:1:12: ", "'heartbeat' '0' (seconds, 1-3600)");
+        expect_error("reopen: 601\n", "agent.yaml:1:9: ", "'reopen' '601' (seconds, 1-600)");
+        expect_error("reopen: [1]\n", "agent.yaml:1:9: ", "'reopen' needs a scalar");
         expect_error("apply: systemd\n", "agent.yaml:1:8: ", "apply");
         expect_error("port: relative\n", "agent.yaml:1:7: ", "absolute");
         expect_error("- a\n- b\n", "agent.yaml:1:1: ", "mapping");

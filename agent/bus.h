@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* io.netguard.Agent1 on the system bus, object /io/netguard/Agent1: properties Connected,
+ * LastReportSeq, ManagementLink, HostHint; method Status() -> a{sv}; signal Reported(u).
+ * Who may call what is the bus policy's business (packaging/dbus/io.netguard.Agent1.conf:
+ * methods for root only). */
+
+#include <systemd/sd-bus.h>
+
+#include "agent/manager.h"
+#include "common/macro.h"
+
+#define AGENT_BUS_NAME "io.netguard.Agent1"
+#define AGENT_BUS_PATH "/io/netguard/Agent1"
+#define AGENT_BUS_INTERFACE "io.netguard.Agent1"
+
+typedef struct agent_bus agent_bus;
+
+/* Connects to the system bus on m's loop and requests the name. -errno if there is no bus
+ * (the agent then runs without it). */
+int agent_bus_new(manager *m, agent_bus **ret);
+agent_bus *agent_bus_free(agent_bus *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(agent_bus *, agent_bus_free);
+
+void agent_bus_emit_reported(agent_bus *b, uint32_t snapshot);
+/* Connected, ManagementLink or HostHint may have changed. */
+void agent_bus_emit_changed(agent_bus *b);

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* netguard-agent's one object: it owns the sd-event loop, the signals (SIGTERM/SIGINT
+ * stop, SIGHUP re-reads agent.yaml), the systemd watchdog and status, the netlink watch,
+ * the channel to the host and the D-Bus object, and turns "something changed" into an
+ * ADDRESSES snapshot when, and only when, the state differs from the last one. */
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "agent/channel.h"
+#include "common/macro.h"
+
+typedef struct manager manager;
+
+typedef struct manager_options {
+        const char *config_path;        /* NULL: AGENT_CONFIG_PATH */
+        const char *hint_path;          /* NULL: AGENT_HOST_HINT_PATH */
+        const char *port;               /* overrides agent.yaml's port: */
+        bool no_bus;                    /* do not register on the system bus */
+} manager_options;
+
+/* What `netguard status` shows. */
+typedef struct agent_status {
+        channel_state state;
+        const char *port;
+        uint32_t last_report;           /* the last snapshot written whole, 0 = none */
+        char management_link[IF_NAMESIZE];
+        char host_hint[128];            /* "macaddress ..., host ..." or "" */
+        uint64_t netlink_batches, snapshots_built, snapshots_unchanged;
+        uint64_t wakeups;               /* the channel's and the netlink watch's dispatches */
+        /* netlink message read -> its snapshot written whole, over the last changes */
+        uint32_t latency_p50_usec, latency_p99_usec, latency_max_usec;
+        size_t latency_samples;
+        const channel_stats *channel;
+} agent_status;
+
+int manager_new(const manager_options *o, manager **ret);
+manager *manager_free(manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(manager *, manager_free);
+
+/* Loads agent.yaml, the hint, opens the port, subscribes to netlink, registers on the bus. */
+int manager_start(manager *m);
+/* Runs until SIGTERM/SIGINT; returns the exit code. */
+int manager_run(manager *m);
+/* Re-reads agent.yaml and the hint (SIGHUP). A bad file keeps the config in force. */
+int manager_reload(manager *m);
+
+void manager_get_status(manager *m, agent_status *ret);
+sd_event *manager_get_event(manager *m);
