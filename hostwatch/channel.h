@@ -17,7 +17,7 @@
  * untrusted, so what it can make us read, checksum, decode and hold is bounded. */
 
 /* Bytes read per dispatch: one machine cannot starve the others of the loop. */
-#define CHANNEL_DISPATCH_BYTES_MAX (64 * 1024)
+#define CHANNEL_DISPATCH_BYTES_MAX (16 * 1024)
 /* Frame budget (token bucket): an agent sends a snapshot per change and a heartbeat every
  * few seconds; 50/s sustained with a burst of 200 is far above that. */
 #define CHANNEL_FRAMES_PER_SEC 50
