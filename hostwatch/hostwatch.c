@@ -448,9 +448,9 @@ static void on_addresses(void *userdata, const ProtoAddresses *a) {
         if (n == 0)
                 return;
         if (ip_addr_equal(&m->known, &m->agent[0])) {
+                /* the agent's word is the strongest evidence: it takes over */
                 m->known_at = now;
-                if (m->evidence == HOSTWATCH_EVIDENCE_NONE)
-                        m->evidence = HOSTWATCH_EVIDENCE_AGENT;
+                m->evidence = HOSTWATCH_EVIDENCE_AGENT;
                 return;
         }
         set_known(m, &m->agent[0], HOSTWATCH_EVIDENCE_AGENT, now);

@@ -135,9 +135,17 @@ int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms) {
                         break;
                 while (off < (size_t) n) {
                         off += proto_reader_feed(r, buf + off, (size_t) n - off);
-                        while (proto_reader_next(r, &f) >= 0 && f)
+                        for (;;) {
+                                int rr;
+                                f = NULL;
+                                rr = proto_reader_next(r, &f);
+                                if (rr > 0)
+                                        continue;
+                                if (rr < 0 || !f)
+                                        break;
                                 if (f->type == type)
                                         count++;
+                        }
                 }
         }
         return count;
