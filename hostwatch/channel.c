@@ -97,7 +97,9 @@ static void disconnect(Channel *c, uint64_t now) {
         c->hello = false;
         c->resend_at = 0;
         proto_reader_reset(c->reader);
-        c->reconnect_at = now;
+        /* A peer that accepts and closes at once must not make us spin: the backoff is
+         * reset only by an agent's HELLO (a connection known good, as gRPC does). */
+        c->reconnect_at = backoff_failed(&c->reconnect, now);
 }
 
 Channel *channel_free(Channel *c) {
@@ -219,7 +221,6 @@ static void try_connect(Channel *c, uint64_t now) {
                 c->reconnect_at = backoff_failed(&c->reconnect, now);
                 return;
         }
-        backoff_reset(&c->reconnect);
         c->fd = TAKE_FD(fd);
         c->generation++;
         c->stats.channel_connects++;
@@ -340,6 +341,7 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
                 }
                 proto_dedup_set_instance(&c->dedup, m.guest_hello.instance);
                 c->hello = true;
+                backoff_reset(&c->reconnect);
                 if (!m.guest_hello.reply)
                         send_hello(c, now, true);
                 resend_outbox(c, now);

@@ -164,6 +164,40 @@ static void test_reconnect(void **state) {
         hostwatch_free(hw);
 }
 
+typedef struct Closer {
+        GuestSim *g;
+        unsigned accepted;
+} Closer;
+
+static bool accept_and_close(void *userdata) {
+        Closer *c = userdata;
+        while (guest_sim_accept(c->g, 0) == 0) {
+                guest_sim_close(c->g, false);
+                c->accepted++;
+        }
+        return false;
+}
+
+/* A peer that accepts and hangs up at once: reconnects back off instead of spinning. */
+static void test_no_spin(void **state) {
+        _cleanup_free_ char *path = sock_path("spin");
+        Seen seen = {};
+        GuestSim g = {};
+        HostWatch *hw = new_hw(&seen);
+        Closer c = { .g = &g };
+        HostWatchStats st;
+
+        assert_int_equal(guest_sim_listen(&g, path), 0);
+        add(hw, "vm1", path);
+        loop_run_until(hw, accept_and_close, &c, 2000);
+        assert_int_equal(hostwatch_get_stats(hw, "vm1", &st), 0);
+        printf("# accept-and-close peer: %llu connects in 2 s\n", (unsigned long long) st.channel_connects);
+        /* 250 ms x 1.6^k: about 5 in 2 s; a spinning loop would make thousands */
+        assert_true(st.channel_connects >= 2 && st.channel_connects <= 10);
+        guest_sim_close(&g, true);
+        hostwatch_free(hw);
+}
+
 static void test_utf8(void **state) {
         _cleanup_free_ char *path = sock_path("utf8");
         const char *const a[] = { "192.0.2.58/24", NULL };
@@ -455,6 +489,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_report),
                 cmocka_unit_test(test_reconnect),
+                cmocka_unit_test(test_no_spin),
                 cmocka_unit_test(test_utf8),
                 cmocka_unit_test(test_remove_from_callback),
                 cmocka_unit_test(test_sd_event),
