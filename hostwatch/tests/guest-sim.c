@@ -119,6 +119,15 @@ int guest_sim_addresses(GuestSim *g, const char *link_name, const char *const *a
 }
 
 int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms) {
+        return guest_sim_read_frames(g, type, NULL, 0, timeout_ms);
+}
+
+int guest_sim_ack(GuestSim *g, uint32_t seq) {
+        ProtoMessage m = { .type = PROTO_TYPE_ACK, .ack.seq = seq };
+        return send_message(g, &m);
+}
+
+int guest_sim_read_frames(GuestSim *g, uint16_t type, uint32_t *seqs, size_t max, int timeout_ms) {
         _cleanup_(proto_reader_freep) ProtoReader *r = NULL;
         struct pollfd p = { .fd = g->fd, .events = POLLIN };
         int count = 0;
@@ -143,8 +152,11 @@ int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms) {
                                         continue;
                                 if (rr < 0 || !f)
                                         break;
-                                if (f->type == type)
+                                if (f->type == type) {
+                                        if ((size_t) count < max)
+                                                seqs[count] = f->seq;
                                         count++;
+                                }
                         }
                 }
         }

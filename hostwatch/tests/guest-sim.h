@@ -32,6 +32,10 @@ int guest_sim_addresses(GuestSim *g, const char *link_name, const char *const *a
 /* Reads what the host sent for up to timeout_ms; returns the count of frames of type. */
 int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms);
 
+/* The same, and the seq of the first max of them. */
+int guest_sim_read_frames(GuestSim *g, uint16_t type, uint32_t *seqs, size_t max, int timeout_ms);
+int guest_sim_ack(GuestSim *g, uint32_t seq);
+
 /* Hostile: each returns the bytes it wrote, or a negative errno. */
 int guest_sim_garbage(GuestSim *g, size_t size, uint64_t *seed);
 /* A maximal (64 KiB) valid frame of a type from the future. */

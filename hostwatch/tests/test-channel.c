@@ -198,6 +198,59 @@ static void test_no_spin(void **state) {
         hostwatch_free(hw);
 }
 
+/* HOST_REACHED must not be lost: resent (same seq) when an ACK is overdue and after every
+ * agent HELLO, until acknowledged; a duplicate ACK is harmless. Channel alone, time injected. */
+static void test_outbox(void **state) {
+        _cleanup_free_ char *path = sock_path("outbox");
+        ChannelHints hints = { .instance = 7, .heartbeat_interval_ms = 1000 };
+        const ChannelHandler h = {};
+        Channel *c = NULL;
+        GuestSim g = {};
+        ip_addr a;
+        uint32_t seq[4], first;
+        uint64_t now = 1000000;
+
+        assert_int_equal(ip_addr_from_string("192.0.2.58", AF_INET, &a), 0);
+        assert_int_equal(guest_sim_listen(&g, path), 0);
+        assert_int_equal(channel_new(path, &hints, NULL, NULL, &c), 0);
+        channel_tick(c, now);
+        assert_true(channel_get_fd(c) >= 0);
+        assert_int_equal(guest_sim_accept(&g, 1000), 0);
+        assert_int_equal(guest_sim_count_frames(&g, PROTO_TYPE_HOST_HELLO, 100), 1);
+
+        assert_int_equal(channel_send_host_reached(c, now, &a, PROTO_PROOF_SSH), 0);
+        assert_int_equal(guest_sim_read_frames(&g, PROTO_TYPE_HOST_REACHED, seq, 4, 100), 1);
+        first = seq[0];
+        /* not yet overdue: nothing */
+        channel_tick(c, now + CHANNEL_ACK_TIMEOUT_USEC - 1);
+        assert_int_equal(guest_sim_count_frames(&g, PROTO_TYPE_HOST_REACHED, 100), 0);
+        /* overdue: the same frame again */
+        assert_true(channel_get_deadline(c) <= now + CHANNEL_ACK_TIMEOUT_USEC);
+        channel_tick(c, now + CHANNEL_ACK_TIMEOUT_USEC);
+        assert_int_equal(guest_sim_read_frames(&g, PROTO_TYPE_HOST_REACHED, seq, 4, 100), 1);
+        assert_int_equal(seq[0], first);
+        /* a (restarted) agent's HELLO: answered, and the outbox resent */
+        assert_true(guest_sim_hello(&g, "guest1") > 0);
+        channel_dispatch(c, now + 3000000, &h, NULL);
+        assert_int_equal(guest_sim_read_frames(&g, PROTO_TYPE_HOST_REACHED, seq, 4, 100), 1);
+        assert_int_equal(seq[0], first);
+        /* acknowledged (twice): never again */
+        assert_true(guest_sim_ack(&g, first) > 0);
+        assert_true(guest_sim_ack(&g, first) > 0);
+        channel_dispatch(c, now + 3100000, &h, NULL);
+        assert_int_equal(channel_get_deadline(c), UINT64_MAX);
+        channel_tick(c, now + 60000000);
+        assert_int_equal(guest_sim_count_frames(&g, PROTO_TYPE_HOST_REACHED, 100), 0);
+        /* HOST_LOST follows the same rules */
+        assert_int_equal(channel_send_host_lost(c, now + 61000000, &a, "ssh: not answering"), 0);
+        assert_int_equal(guest_sim_read_frames(&g, PROTO_TYPE_HOST_LOST, seq, 4, 100), 1);
+        assert_true(seq[0] > first);
+        channel_tick(c, now + 61000000 + CHANNEL_ACK_TIMEOUT_USEC);
+        assert_int_equal(guest_sim_count_frames(&g, PROTO_TYPE_HOST_LOST, 100), 1);
+        channel_free(c);
+        guest_sim_close(&g, true);
+}
+
 static void test_utf8(void **state) {
         _cleanup_free_ char *path = sock_path("utf8");
         const char *const a[] = { "192.0.2.58/24", NULL };
@@ -490,6 +543,7 @@ int main(void) {
                 cmocka_unit_test(test_report),
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_no_spin),
+                cmocka_unit_test(test_outbox),
                 cmocka_unit_test(test_utf8),
                 cmocka_unit_test(test_remove_from_callback),
                 cmocka_unit_test(test_sd_event),
