@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -30,6 +32,7 @@ struct Channel {
         char *path;
         ChannelHints hints;
         int fd;
+        int lock_fd;                    /* PATH.lock, held while the channel exists */
         uint64_t generation;
         ProtoReader *reader;
         ProtoOutbox *outbox;
@@ -58,6 +61,24 @@ static void account(Channel *c, size_t transient) {
                 c->stats.memory_peak = c->stats.memory + transient;
 }
 
+/* A second client of QEMU's socket is accepted into the backlog and then hears nothing
+ * (virtio-serial.md): two watchers of one port must not both run. A lock file beside the
+ * socket says who holds it; where none can be made (read-only directory) we go without. */
+static int take_lock(Channel *c) {
+        _cleanup_free_ char *lock = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&lock, "%s.lock", c->path) < 0)
+                return -ENOMEM;
+        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return 0;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : 0;
+        c->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
 int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
                 Channel **ret) {
         _cleanup_(channel_freep) Channel *c = calloc(1, sizeof *c);
@@ -66,12 +87,15 @@ int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn r
 
         if (!c)
                 return -ENOMEM;
-        c->fd = -EBADF;
+        c->fd = c->lock_fd = -EBADF;
         if (strlen(path) >= sizeof sa.sun_path)
                 return -ENAMETOOLONG;
         c->path = strdup(path);
         if (!c->path)
                 return -ENOMEM;
+        r = take_lock(c);
+        if (r < 0)
+                return r;
         c->hints = *hints;
         if (c->hints.heartbeat_interval_ms == 0)
                 c->hints.heartbeat_interval_ms = 5000;
@@ -107,6 +131,8 @@ Channel *channel_free(Channel *c) {
                 return NULL;
         if (c->fd >= 0)
                 close(c->fd);
+        if (c->lock_fd >= 0)
+                close(c->lock_fd);
         proto_reader_free(c->reader);
         proto_outbox_free(c->outbox);
         free(c->path);

@@ -55,6 +55,7 @@ typedef struct ChannelHandler {
         void (*addresses)(void *userdata, const ProtoAddresses *addresses);
 } ChannelHandler;
 
+/* -EBUSY: another watcher holds PATH.lock. */
 int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
                 Channel **ret);
 Channel *channel_free(Channel *c);

@@ -251,6 +251,23 @@ static void test_outbox(void **state) {
         guest_sim_close(&g, true);
 }
 
+/* One watcher per QEMU socket: a second one is refused while the first holds it. */
+static void test_lock(void **state) {
+        _cleanup_free_ char *path = sock_path("lock");
+        const char *const nets[] = { "192.0.2.0/24", NULL };
+        HostWatchMachineConfig c = { .name = "vm1", .channel = path, .macaddress = MAC, .networks = nets,
+                                     .host_key = PIN };
+        Seen s1 = {}, s2 = {};
+        HostWatch *a = new_hw(&s1), *b = new_hw(&s2);
+
+        assert_int_equal(hostwatch_add_machine(a, &c), 0);
+        assert_int_equal(hostwatch_add_machine(b, &c), -EBUSY);
+        assert_int_equal(hostwatch_remove_machine(a, "vm1"), 0);
+        assert_int_equal(hostwatch_add_machine(b, &c), 0);
+        hostwatch_free(a);
+        hostwatch_free(b);
+}
+
 static void test_utf8(void **state) {
         _cleanup_free_ char *path = sock_path("utf8");
         const char *const a[] = { "192.0.2.58/24", NULL };
@@ -544,6 +561,7 @@ int main(void) {
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_no_spin),
                 cmocka_unit_test(test_outbox),
+                cmocka_unit_test(test_lock),
                 cmocka_unit_test(test_utf8),
                 cmocka_unit_test(test_remove_from_callback),
                 cmocka_unit_test(test_sd_event),

@@ -135,8 +135,9 @@ int hostwatch_get_timeout(HostWatch *hw, uint64_t *ret_usec);
 int hostwatch_process(HostWatch *hw);
 uint64_t hostwatch_now(HostWatch *hw);
 
-/* -EEXIST for a name in use, -EINVAL for a bad field (a message at debug level says which),
- * -ENOKEY when no pinned key could be read. The machine starts discovering at once. */
+/* -EEXIST for a name in use, -EINVAL for a bad field, -ENOKEY when no pinned key could be
+ * read, -EBUSY when another watcher holds the channel (the lock file CHANNEL.lock). The
+ * machine starts discovering at once. */
 int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *config);
 /* Completes at once in every state (an SSH handshake in progress is dropped). -ENOENT. */
 int hostwatch_remove_machine(HostWatch *hw, const char *name);
