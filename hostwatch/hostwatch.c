@@ -58,6 +58,7 @@ struct HwMachine {
         SshIdentity *identity;
         char *user;
         uint16_t port;
+        bool probe_networks;
         char **leases;
         Channel *channel;
         Watch channel_watch;
@@ -274,6 +275,11 @@ static void discover(HwMachine *m) {
                 n = neighbour_table_find(hw->neighbours, m->mac, neigh, ELEMENTSOF(neigh));
                 for (int i = 0; i < n && i < (int) ELEMENTSOF(neigh); i++)
                         candidate_add(m, &neigh[i], HOSTWATCH_EVIDENCE_NEIGHBOUR);
+                /* Nothing anywhere: stir the networks; the answers are in the table by the
+                 * next round (the backoff paces the probes). */
+                if (m->n_candidates == 0 && m->probe_networks)
+                        for (size_t i = 0; i < m->networks.n; i++)
+                                (void) neighbour_table_probe(hw->neighbours, &m->networks.net[i]);
         }
 }
 
@@ -552,6 +558,7 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
         if (!m->user || !utf8_is_valid(m->user, strlen(m->user)))
                 return -ENOMEM;
         m->port = c->ssh_port ? c->ssh_port : 22;
+        m->probe_networks = c->probe_networks;
         for (size_t i = 0; c->leases && c->leases[i]; i++) {
                 if (i >= LEASE_FILES_MAX)
                         return -E2BIG;

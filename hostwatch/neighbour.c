@@ -3,12 +3,16 @@
 #include <linux/neighbour.h>
 #include <netlink/netlink.h>
 #include <netlink/route/neighbour.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "hostwatch/neighbour.h"
 
 struct NeighbourTable {
         struct nl_sock *sock;
+        int udp_fd;
 };
 
 int neighbour_table_new(NeighbourTable **ret) {
@@ -16,6 +20,7 @@ int neighbour_table_new(NeighbourTable **ret) {
 
         if (!t)
                 return -ENOMEM;
+        t->udp_fd = -EBADF;
         t->sock = nl_socket_alloc();
         if (!t->sock)
                 return -ENOMEM;
@@ -31,6 +36,8 @@ NeighbourTable *neighbour_table_free(NeighbourTable *t) {
         if (!t)
                 return NULL;
         nl_socket_free(t->sock);
+        if (t->udp_fd >= 0)
+                close(t->udp_fd);
         return mfree(t);
 }
 
@@ -83,4 +90,31 @@ int neighbour_table_find(NeighbourTable *t, const uint8_t mac[static 6], ip_addr
         }
         nl_cache_free(cache);
         return (int) (s.found > INT32_MAX ? INT32_MAX : s.found);
+}
+
+int neighbour_table_probe(NeighbourTable *t, const ip_addr *subnet) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9) };
+        uint32_t base, count;
+        int sent = 0;
+
+        if (subnet->family != AF_INET)
+                return -EAFNOSUPPORT;
+        if (subnet->prefixlen > 30)
+                return 0;
+        count = UINT32_C(1) << (32 - subnet->prefixlen);
+        if (count > NEIGHBOUR_PROBE_MAX)
+                return -E2BIG;
+        if (t->udp_fd < 0) {
+                t->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (t->udp_fd < 0)
+                        return -errno;
+        }
+        base = ntohl(subnet->in.s_addr) & ~(count - 1);
+        /* every host address: not the network's, not the broadcast */
+        for (uint32_t i = 1; i + 1 < count; i++) {
+                sa.sin_addr.s_addr = htonl(base + i);
+                if (sendto(t->udp_fd, "", 0, MSG_DONTWAIT, (struct sockaddr *) &sa, sizeof sa) >= 0)
+                        sent++;
+        }
+        return sent;
 }

@@ -436,6 +436,33 @@ static int restore_sshd(void **state) {
         return 0;
 }
 
+/* The guest moved and said nothing since: no agent, no lease, no neighbour entry. Only
+ * the optional probe of the networks finds it. */
+static void test_neighbour_probe(void **state) {
+        HostWatchMachineConfig c = machine("vm-probe"), quiet = machine("vm-quiet");
+        Rec rec = { .remove_when = _HOSTWATCH_STATE_INVALID };
+        HostWatch *hw = new_hw(&rec, NULL);
+        HostWatchWhere w;
+
+        netplan_eth0("addresses: [192.0.2.79/24]");
+        assert_int_equal(labcmd("wait-addr 192.0.2.79 10"), 0);
+        assert_int_equal(system("ip neigh flush dev hv0"), 0);
+        /* without the probe: nothing to go on */
+        assert_int_equal(hostwatch_add_machine(hw, &quiet), 0);
+        assert_int_equal(hostwatch_where(hw, "vm-quiet", &w), 0);
+        assert_int_equal(w.state, HOSTWATCH_STATE_BACKOFF);
+        assert_string_equal(w.address, "");
+        assert_int_equal(hostwatch_remove_machine(hw, "vm-quiet"), 0);
+        /* with it: found by the next round */
+        c.probe_networks = true;
+        assert_int_equal(hostwatch_add_machine(hw, &c), 0);
+        assert_true(wait_state(hw, "vm-probe", HOSTWATCH_STATE_VERIFIED, 15000));
+        assert_int_equal(hostwatch_where(hw, "vm-probe", &w), 0);
+        assert_string_equal(w.address, "192.0.2.79");
+        assert_int_equal(w.evidence, HOSTWATCH_EVIDENCE_NEIGHBOUR);
+        hostwatch_free(hw);
+}
+
 static void env_or_die(const char **v, const char *name) {
         *v = getenv(name);
         if (!*v) {
@@ -453,6 +480,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_teardown(test_remove_everywhere, restore_sshd),
                 cmocka_unit_test_teardown(test_agent_move, restore_sshd),
                 cmocka_unit_test_teardown(test_neighbour, restore_sshd),
+                cmocka_unit_test_teardown(test_neighbour_probe, restore_sshd),
         };
         const char *gk;
         _cleanup_free_ char *key = NULL;
