@@ -23,6 +23,9 @@
 
 /* Addresses tried in one round: the agent's few, a lease or two, a neighbour or two. */
 #define CANDIDATES_MAX 8
+/* Addresses where a server showed another key: remembered so that they are never taken
+ * for the machine again (re-adding the machine with its new key forgets them). */
+#define REJECTED_MAX 8
 /* Addresses kept from one agent snapshot (in the machine's networks). */
 #define AGENT_ADDRESSES_MAX 8
 #define LEASE_FILES_MAX 8
@@ -76,6 +79,8 @@ struct HwMachine {
         HostWatchEvidence evidence;
         uint64_t known_at;
         ip_addr verified;
+        ip_addr rejected[REJECTED_MAX];
+        size_t n_rejected;
         uint64_t ignored_addresses, ssh_attempts, key_mismatches;
 };
 
@@ -218,7 +223,7 @@ static void fill_where(HwMachine *m, uint64_t now, HostWatchWhere *w) {
 }
 
 static void set_known(HwMachine *m, const ip_addr *a, HostWatchEvidence e, uint64_t now) {
-        bool changed = !ip_addr_equal(&m->known, a);
+        bool changed = !ip_addr_equal(&m->known, a) && (ip_addr_is_set(a) || ip_addr_is_set(&m->known));
 
         m->known = *a;
         m->known.prefixlen = ip_family_bits(a->family);
@@ -233,11 +238,33 @@ static void set_known(HwMachine *m, const ip_addr *a, HostWatchEvidence e, uint6
 
 /* ---- discovery ---- */
 
+static bool is_rejected(const HwMachine *m, const ip_addr *a) {
+        for (size_t i = 0; i < m->n_rejected; i++)
+                if (ip_addr_equal(&m->rejected[i], a))
+                        return true;
+        return false;
+}
+
+/* A server with another key answered at a: that address is not the machine's. */
+static void reject(HwMachine *m, const ip_addr *a, uint64_t now) {
+        if (is_rejected(m, a))
+                return;
+        if (m->n_rejected == REJECTED_MAX)
+                memmove(m->rejected, m->rejected + 1, (REJECTED_MAX - 1) * sizeof *m->rejected);
+        else
+                m->n_rejected++;
+        m->rejected[m->n_rejected - 1] = *a;
+        if (ip_addr_equal(&m->known, a))
+                set_known(m, &(ip_addr) {}, HOSTWATCH_EVIDENCE_NONE, now);
+}
+
 static bool candidate_add(HwMachine *m, const ip_addr *a, HostWatchEvidence e) {
         if (!networks_contain(&m->networks, a)) {
                 m->ignored_addresses++;
                 return false;
         }
+        if (is_rejected(m, a))
+                return false;
         for (size_t i = 0; i < m->n_candidates; i++)
                 if (ip_addr_equal(&m->candidates[i].address, a))
                         return true;
@@ -406,6 +433,7 @@ static void probe_dispatch(HwMachine *m) {
                                                                             : MACHINE_EVENT_AUTHENTICATED);
                 else if (r == SSH_PROBE_KEY_MISMATCH) {
                         m->key_mismatches++;
+                        reject(m, &m->candidates[m->current].address, hostwatch_now(m->hw));
                         handle(m, MACHINE_EVENT_KEY_MISMATCH);
                 } else if (m->current + 1 < m->n_candidates) {
                         m->current++;
@@ -444,6 +472,8 @@ static void on_addresses(void *userdata, const ProtoAddresses *a) {
                                         m->ignored_addresses++;
                                         continue;
                                 }
+                                if (is_rejected(m, ad))
+                                        continue;
                                 if (n < AGENT_ADDRESSES_MAX) {
                                         m->agent[n] = *ad;
                                         m->agent[n++].prefixlen = ip_family_bits(ad->family);
