@@ -386,6 +386,9 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
                         h->addresses(userdata, &m.addresses);
                 break;
         case PROTO_TYPE_HEARTBEAT:
+                if (h->heartbeat)
+                        h->heartbeat(userdata, &m.heartbeat);
+                break;
         case PROTO_TYPE_TXN:
         case PROTO_TYPE_ERROR:
                 break;

@@ -53,6 +53,8 @@ typedef struct ChannelHandler {
         void (*hello)(void *userdata, const ProtoGuestHello *hello);
         /* A snapshot whose strings are valid UTF-8. */
         void (*addresses)(void *userdata, const ProtoAddresses *addresses);
+        /* A heartbeat: the agent still stands by snapshot number `snapshot`. */
+        void (*heartbeat)(void *userdata, const ProtoHeartbeat *heartbeat);
 } ChannelHandler;
 
 /* -EBUSY: another watcher holds PATH.lock. */

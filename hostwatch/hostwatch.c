@@ -75,6 +75,7 @@ struct HwMachine {
         size_t n_candidates, current;
         ip_addr agent[AGENT_ADDRESSES_MAX];
         size_t n_agent;
+        uint32_t agent_snapshot;        /* the number of the snapshot agent[] came from */
         ip_addr known;
         HostWatchEvidence evidence;
         uint64_t known_at;
@@ -481,6 +482,7 @@ static void on_addresses(void *userdata, const ProtoAddresses *a) {
                         }
                 }
         m->n_agent = n;
+        m->agent_snapshot = a->snapshot;
         if (n == 0)
                 return;
         if (ip_addr_equal(&m->known, &m->agent[0])) {
@@ -494,9 +496,20 @@ static void on_addresses(void *userdata, const ProtoAddresses *a) {
                 handle(m, MACHINE_EVENT_NEW_ADDRESS);
 }
 
+/* The agent still stands by its last snapshot: the evidence is fresh again. */
+static void on_heartbeat(void *userdata, const ProtoHeartbeat *hb) {
+        HwMachine *m = userdata;
+
+        if (m->removed || m->n_agent == 0 || hb->snapshot != m->agent_snapshot)
+                return;
+        if (m->evidence == HOSTWATCH_EVIDENCE_AGENT && ip_addr_equal(&m->known, &m->agent[0]))
+                m->known_at = hostwatch_now(m->hw);
+}
+
 static const ChannelHandler channel_handler = {
         .hello = on_hello,
         .addresses = on_addresses,
+        .heartbeat = on_heartbeat,
 };
 
 /* ---- machines ---- */

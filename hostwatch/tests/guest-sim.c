@@ -118,6 +118,11 @@ int guest_sim_addresses(GuestSim *g, const char *link_name, const char *const *a
         return send_message(g, &m);
 }
 
+int guest_sim_heartbeat(GuestSim *g, uint32_t snapshot) {
+        ProtoMessage m = { .type = PROTO_TYPE_HEARTBEAT, .heartbeat.snapshot = snapshot };
+        return send_message(g, &m);
+}
+
 int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms) {
         return guest_sim_read_frames(g, type, NULL, 0, timeout_ms);
 }

@@ -29,6 +29,7 @@ int guest_sim_write(GuestSim *g, const void *buf, size_t size);
 int guest_sim_hello(GuestSim *g, const char *hostname);
 /* A snapshot with one management link holding these "ADDR/LEN" addresses. */
 int guest_sim_addresses(GuestSim *g, const char *link_name, const char *const *addresses);
+int guest_sim_heartbeat(GuestSim *g, uint32_t snapshot);
 /* Reads what the host sent for up to timeout_ms; returns the count of frames of type. */
 int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms);
 

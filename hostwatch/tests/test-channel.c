@@ -268,6 +268,63 @@ static void test_lock(void **state) {
         hostwatch_free(b);
 }
 
+static uint64_t fake_now;
+static uint64_t fake_clock(void *userdata) {
+        return fake_now;
+}
+
+typedef struct Age {
+        HostWatch *hw;
+        uint64_t below;
+} Age;
+
+static bool age_below(void *userdata) {
+        Age *a = userdata;
+        HostWatchWhere w;
+        return hostwatch_where(a->hw, "vm1", &w) == 0 && w.address[0] && w.age_usec < a->below;
+}
+
+/* The age of the agent's evidence: a snapshot, then heartbeats naming that snapshot keep it
+ * fresh; a heartbeat naming an older one does not. Injected clock. */
+static void test_evidence_age(void **state) {
+        _cleanup_free_ char *path = sock_path("age");
+        const char *const a[] = { "192.0.2.58/24", NULL };
+        HostWatchConfig cfg = { .clock = fake_clock };
+        Seen seen = { .want = "192.0.2.58" };
+        GuestSim g = {};
+        HostWatch *hw;
+        HostWatchWhere w;
+        Age fresh;
+
+        fake_now = 5000000;
+        assert_int_equal(hostwatch_new(&hw, &cfg), 0);
+        hostwatch_set_callbacks(hw, NULL, on_address, &seen);
+        fresh = (Age) { .hw = hw, .below = 1 };
+        assert_int_equal(guest_sim_listen(&g, path), 0);
+        add(hw, "vm1", path);
+        assert_int_equal(guest_sim_accept(&g, 2000), 0);
+        assert_true(guest_sim_hello(&g, "guest1") > 0);
+        assert_true(guest_sim_addresses(&g, "eth0", a) > 0);           /* snapshot 1 */
+        assert_true(loop_run_until(hw, seen_want, &seen, 3000));
+        assert_int_equal(hostwatch_where(hw, "vm1", &w), 0);
+        assert_int_equal(w.age_usec, 0);
+
+        fake_now += 7000000;
+        assert_int_equal(hostwatch_where(hw, "vm1", &w), 0);
+        assert_int_equal(w.age_usec, 7000000);
+        assert_true(guest_sim_heartbeat(&g, 0) > 0);                  /* not the snapshot we hold */
+        loop_run_until(hw, NULL, NULL, 200);
+        assert_int_equal(hostwatch_where(hw, "vm1", &w), 0);
+        assert_int_equal(w.age_usec, 7000000);
+        assert_true(guest_sim_heartbeat(&g, 1) > 0);
+        assert_true(loop_run_until(hw, age_below, &fresh, 3000));
+        assert_int_equal(hostwatch_where(hw, "vm1", &w), 0);
+        assert_int_equal(w.age_usec, 0);
+        assert_int_equal(w.evidence, HOSTWATCH_EVIDENCE_AGENT);
+        guest_sim_close(&g, true);
+        hostwatch_free(hw);
+}
+
 static void test_utf8(void **state) {
         _cleanup_free_ char *path = sock_path("utf8");
         const char *const a[] = { "192.0.2.58/24", NULL };
@@ -562,6 +619,7 @@ int main(void) {
                 cmocka_unit_test(test_no_spin),
                 cmocka_unit_test(test_outbox),
                 cmocka_unit_test(test_lock),
+                cmocka_unit_test(test_evidence_age),
                 cmocka_unit_test(test_utf8),
                 cmocka_unit_test(test_remove_from_callback),
                 cmocka_unit_test(test_sd_event),
