@@ -168,6 +168,26 @@ int guest_sim_read_frames(GuestSim *g, uint16_t type, uint32_t *seqs, size_t max
         return count;
 }
 
+int guest_sim_max_snapshot(GuestSim *g) {
+        static ProtoAddress a[PROTO_ADDRESSES_MAX];
+        static ProtoLink links[PROTO_ADDRESSES_MAX / PROTO_LINK_ADDRESSES_MAX];
+        ProtoMessage m = { .type = PROTO_TYPE_ADDRESSES };
+
+        for (size_t l = 0; l < ELEMENTSOF(links); l++) {
+                links[l] = (ProtoLink) { .index = (uint32_t) l + 1, .n_addresses = PROTO_LINK_ADDRESSES_MAX,
+                                         .addresses = a + l * PROTO_LINK_ADDRESSES_MAX };
+                snprintf(links[l].name, sizeof links[l].name, "veth%zu", l);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(a); i++) {
+                uint8_t b[4] = { 203, 0, 113, (uint8_t) (i % 250 + 1) };   /* outside the networks */
+                (void) ip_addr_from_bytes(AF_INET, b, 24, &a[i].address);
+        }
+        m.addresses.snapshot = ++g->snapshot;
+        m.addresses.n_links = ELEMENTSOF(links);
+        m.addresses.links = links;
+        return send_message(g, &m);
+}
+
 int guest_sim_garbage(GuestSim *g, size_t size, uint64_t *seed) {
         uint8_t buf[4096];
         size_t done = 0;

@@ -37,6 +37,10 @@ int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms);
 int guest_sim_read_frames(GuestSim *g, uint16_t type, uint32_t *seqs, size_t max, int timeout_ms);
 int guest_sim_ack(GuestSim *g, uint32_t seq);
 
+/* The largest snapshot proto's caps allow (1024 addresses on 16 links), all outside
+ * 192.0.2.0/24: decoded (the most a guest can make us allocate), then ignored. */
+int guest_sim_max_snapshot(GuestSim *g);
+
 /* Hostile: each returns the bytes it wrote, or a negative errno. */
 int guest_sim_garbage(GuestSim *g, size_t size, uint64_t *seed);
 /* A maximal (64 KiB) valid frame of a type from the future. */

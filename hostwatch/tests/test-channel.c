@@ -417,11 +417,12 @@ typedef enum EvilMode {
         EVIL_BAD_UTF8,
         EVIL_DRIP,
         EVIL_OUTSIDE,
+        EVIL_MAX_SNAPSHOT,
         _EVIL_MAX,
 } EvilMode;
 
 static const char *const evil_names[_EVIL_MAX] = {
-        "garbage", "max-frames", "bad-checksum", "address-flood", "bad-utf8", "drip", "outside",
+        "garbage", "max-frames", "bad-checksum", "address-flood", "bad-utf8", "drip", "outside", "max-snapshot",
 };
 
 typedef struct Evil {
@@ -465,6 +466,9 @@ static void *evil_run(void *userdata) {
                         break;
                 case EVIL_OUTSIDE:
                         r = guest_sim_addresses(&e->g, "eth0", outside);
+                        break;
+                case EVIL_MAX_SNAPSHOT:
+                        r = guest_sim_max_snapshot(&e->g);
                         break;
                 case _EVIL_MAX:
                         break;
@@ -577,6 +581,11 @@ static void test_hostile(void **state) {
                         break;
                 case EVIL_OUTSIDE:
                         assert_true(st.ignored_addresses > 0);
+                        break;
+                case EVIL_MAX_SNAPSHOT:
+                        /* decoded in full (1024 addresses), then every one ignored */
+                        assert_true(st.ignored_addresses >= PROTO_ADDRESSES_MAX);
+                        assert_int_equal(st.bad_messages, 0);
                         break;
                 case _EVIL_MAX:
                         break;
