@@ -341,10 +341,9 @@ static void start_probe(HwMachine *m) {
         update_probe_watch(m);
 }
 
-static void apply(HwMachine *m, unsigned actions, MachineEvent cause) {
-        HostWatch *hw = m->hw;
-        uint64_t now = hostwatch_now(hw);
-
+/* What the new state stands on, done before anyone hears of the state: a callback that
+ * asks where() on VERIFIED sees the proof. */
+static void apply_before(HwMachine *m, unsigned actions, MachineEvent cause, uint64_t now) {
         if (actions & MACHINE_ACTION_ABORT_PROBE)
                 release_slot(m);
         if ((actions & MACHINE_ACTION_LOST) && m->channel)
@@ -358,6 +357,12 @@ static void apply(HwMachine *m, unsigned actions, MachineEvent cause) {
                 if (m->channel)
                         (void) channel_send_host_reached(m->channel, now, &c->address, PROTO_PROOF_SSH);
         }
+}
+
+/* What moves the machine on, after the state was reported. */
+static void apply_after(HwMachine *m, unsigned actions, uint64_t now) {
+        HostWatch *hw = m->hw;
+
         if (m->removed)
                 return;
         if (actions & MACHINE_ACTION_DISCOVER) {
@@ -384,17 +389,21 @@ static void apply(HwMachine *m, unsigned actions, MachineEvent cause) {
 static void handle(HwMachine *m, MachineEvent e) {
         HostWatch *hw = m->hw;
         HostWatchState old = m->sm.state;
+        uint64_t now = hostwatch_now(hw);
         unsigned actions;
 
         if (m->removed)
                 return;
-        actions = machine_handle(&m->sm, e, hostwatch_now(hw));
+        actions = machine_handle(&m->sm, e, now);
+        apply_before(m, actions, e, now);
+        if (m->removed)
+                return;
         if (m->sm.state != old && hw->on_state) {
                 hw->on_state(hw, m->name, old, m->sm.state, hw->userdata);
                 if (m->removed)
                         return;
         }
-        apply(m, actions, e);
+        apply_after(m, actions, now);
 }
 
 /* The longest-queued machines get the free slots. */
@@ -635,7 +644,7 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
                         update_channel_watch(added);
                 }
                 actions = machine_start(&added->sm, now);
-                apply(added, actions, MACHINE_EVENT_DEADLINE);
+                apply_after(added, actions, now);
                 hw->dispatching--;
         }
         flush(hw);

@@ -86,6 +86,9 @@ static void on_state(HostWatch *hw, const char *name, HostWatchState old, HostWa
         if (r->name && strcmp(name, r->name) != 0)
                 return;
         (void) hostwatch_where(hw, name, &w);
+        /* what a state promises holds when it is reported */
+        if (new == HOSTWATCH_STATE_VERIFIED)
+                assert_true(w.verified);
         if (r->n < ELEMENTSOF(r->state)) {
                 r->state[r->n] = new;
                 r->at[r->n] = hostwatch_now(hw);
