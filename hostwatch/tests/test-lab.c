@@ -6,6 +6,8 @@
  * HOST_SOCKET come from the environment. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +418,139 @@ static void test_agent_move(void **state) {
         hostwatch_free(hw);
 }
 
+/* /proc files say they are empty: read them as they come. */
+static size_t read_proc(const char *path, char *buf, size_t size) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+        size_t done = 0;
+
+        assert_true(fd >= 0);
+        while (done + 1 < size && (n = read(fd, buf + done, size - 1 - done)) > 0)
+                done += (size_t) n;
+        close(fd);
+        buf[done] = 0;
+        return done;
+}
+
+static pid_t lab_pid(const char *name) {
+        _cleanup_free_ char *path = NULL, *data = NULL;
+
+        assert_true(asprintf(&path, "%s/pids/%s", labdir, name) > 0);
+        assert_int_equal(read_file_bounded(path, 64, 0, &data, NULL, NULL), 0);
+        return (pid_t) atoi(data);
+}
+
+static bool agent_state(HostWatch *hw, const char *name, bool connected) {
+        HostWatchWhere w;
+        return hostwatch_where(hw, name, &w) == 0 && w.agent_connected == connected;
+}
+
+static bool agent_gone(void *userdata) {
+        return agent_state(userdata, "vm-q", false);
+}
+
+static bool agent_back(void *userdata) {
+        HostWatchStats st;
+        return agent_state(userdata, "vm-q", true) && hostwatch_get_stats(userdata, "vm-q", &st) == 0 &&
+               st.channel_connects >= 2;
+}
+
+/* QEMU's end of the port goes away and comes back on the same path (the lab's vserial is
+ * QEMU's part): the library notices, reconnects on its own, and the agent is heard again. */
+static void test_qemu_restart(void **state) {
+        _cleanup_free_ char *reached_file = NULL, *stop_file = NULL, *cmdline_path = NULL, *log = NULL,
+                            *pids_all = NULL, *pid_file = NULL;
+        static char cmdline[4096];
+        HostWatchMachineConfig c = machine("vm-q");
+        Rec rec = { .remove_when = _HOSTWATCH_STATE_INVALID };
+        HostWatch *hw = new_hw(&rec, NULL);
+        Cond heard = { .hw = hw, .name = "vm-q", .address = dhcp_addr, .state = _HOSTWATCH_STATE_INVALID,
+                       .evidence = HOSTWATCH_EVIDENCE_AGENT };
+        char *argv[16];
+        size_t size, argc = 0;
+        pid_t old, new;
+        FILE *f;
+        char guest[64];
+
+        /* where the guest is now (earlier tests moved it) */
+        {
+                _cleanup_free_ char *cmd = NULL;
+                assert_true(asprintf(&cmd, "'%s' guest-addr '%s'", lab, labdir) > 0);
+                f = popen(cmd, "r");
+                assert_non_null(f);
+                assert_non_null(fgets(guest, sizeof guest, f));
+                pclose(f);
+                guest[strcspn(guest, "\n")] = 0;
+                heard.address = guest;
+        }
+        assert_true(asprintf(&reached_file, "%s/reached-q", labdir) > 0);
+        assert_true(asprintf(&stop_file, "%s/agent-sim-q.stop", labdir) > 0);
+        c.channel = host_socket;
+        assert_int_equal(hostwatch_add_machine(hw, &c), 0);
+        assert_int_equal(labcmd("guest-exec env '%s' --guest-agent /dev/virtio-ports/io.netguard.agent.0 eth0 '%s' '%s' >/dev/null 2>&1 &",
+                                self, reached_file, stop_file), 0);
+        assert_true(loop_run_until(hw, cond_state, &heard, 15000));
+
+        /* QEMU goes: the lab's vserial, by its recorded PID */
+        old = lab_pid("vserial");
+        assert_true(asprintf(&cmdline_path, "/proc/%d/cmdline", (int) old) > 0);
+        size = read_proc(cmdline_path, cmdline, sizeof cmdline);
+        assert_true(size > 0);
+        for (size_t i = 0; i < size && argc < ELEMENTSOF(argv) - 1; i += strlen(cmdline + i) + 1)
+                argv[argc++] = cmdline + i;
+        argv[argc] = NULL;
+        assert_int_equal(kill(old, SIGTERM), 0);
+        for (int i = 0; i < 100 && kill(old, 0) == 0; i++)
+                loop_run_until(hw, NULL, NULL, 50);
+        assert_true(loop_run_until(hw, agent_gone, hw, 10000));
+        printf("# QEMU's socket closed: agent gone\n");
+        loop_run_until(hw, NULL, NULL, 1000);
+
+        /* QEMU comes back on the same path; the lab records it, so that down stops it */
+        assert_true(asprintf(&log, "%s/host/vserial.log", labdir) > 0);
+        new = fork();
+        assert_true(new >= 0);
+        if (new == 0) {
+                int fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
+                setsid();
+                if (fd >= 0) {
+                        dup2(fd, 1);
+                        dup2(fd, 2);
+                }
+                execv(argv[0], argv);
+                _exit(127);
+        }
+        {
+                _cleanup_free_ char *stat_path = NULL;
+                char stat[1024], *p;
+                unsigned long long start = 0;
+                assert_true(asprintf(&stat_path, "/proc/%d/stat", (int) new) > 0);
+                assert_true(read_proc(stat_path, stat, sizeof stat) > 0);
+                p = strrchr(stat, ')');
+                assert_non_null(p);
+                /* field 22, starttime: the 20th after the ") " */
+                for (int k = 0; k < 20 && p; k++)
+                        p = strchr(p + 1, ' ');
+                assert_non_null(p);
+                start = strtoull(p + 1, NULL, 10);
+                assert_true(asprintf(&pids_all, "%s/pids.all", labdir) > 0);
+                assert_true(asprintf(&pid_file, "%s/pids/vserial", labdir) > 0);
+                f = fopen(pids_all, "ae");
+                assert_non_null(f);
+                fprintf(f, "vserial %d %llu\n", (int) new, start);
+                fclose(f);
+                f = fopen(pid_file, "we");
+                assert_non_null(f);
+                fprintf(f, "%d\n", (int) new);
+                fclose(f);
+        }
+        assert_true(loop_run_until(hw, agent_back, hw, 20000));
+        assert_true(loop_run_until(hw, cond_state, &heard, 10000));
+        printf("# QEMU back on the same path: reconnected, agent heard again at %s\n", guest);
+        fclose(fopen(stop_file, "we"));
+        hostwatch_free(hw);
+}
+
 /* Without agent or lease: the guest moved, the neighbour table knows it by MAC. */
 static void test_neighbour(void **state) {
         HostWatchMachineConfig c = machine("vm-neigh");
@@ -487,6 +622,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_teardown(test_sshd_backoff, restore_sshd),
                 cmocka_unit_test_teardown(test_remove_everywhere, restore_sshd),
                 cmocka_unit_test_teardown(test_agent_move, restore_sshd),
+                cmocka_unit_test_teardown(test_qemu_restart, restore_sshd),
                 cmocka_unit_test_teardown(test_neighbour, restore_sshd),
                 cmocka_unit_test_teardown(test_neighbour_probe, restore_sshd),
         };
