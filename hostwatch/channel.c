@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hostwatch/channel.h"
+#include "hostwatch/utf8.h"
+#include "proto/dedup.h"
+#include "proto/outbox.h"
+#include "proto/reader.h"
+
+/* QEMU restarts in seconds; a local connect() costs nothing, so retry briskly. */
+static const BackoffParams reconnect_params = {
+        .initial_usec = 250 * USEC_PER_MSEC,
+        .multiplier = 1.6,
+        .jitter = 0.2,
+        .max_usec = 5 * USEC_PER_SEC,
+        .min_connect_timeout_usec = 0,
+};
+
+typedef struct Bucket {
+        double tokens;
+        uint64_t at;
+} Bucket;
+
+struct Channel {
+        char *path;
+        ChannelHints hints;
+        int fd;
+        int lock_fd;                    /* PATH.lock, held while the channel exists */
+        uint64_t generation;
+        ProtoReader *reader;
+        ProtoOutbox *outbox;
+        ProtoDedup dedup;
+        uint32_t seq;
+        Backoff reconnect;
+        uint64_t reconnect_at;
+        uint64_t paused_until;          /* budgets exceeded: not reading until then */
+        Bucket frames, bytes;
+        uint64_t bad_window_start;
+        unsigned bad_in_window;
+        uint64_t resend_at;             /* 0: nothing waits for an ACK */
+        bool hello;                     /* the agent said HELLO on this connection */
+        uint64_t last_frame_at;
+        HostWatchStats stats;
+        uint64_t bad_checksum_seen;     /* the reader's count already charged */
+};
+
+static size_t memory_now(const Channel *c) {
+        return sizeof *c + PROTO_FRAME_MAX + 64 + strlen(c->path) + 1 + proto_outbox_count(c->outbox) * 96;
+}
+
+static void account(Channel *c, size_t transient) {
+        c->stats.memory = memory_now(c);
+        if (c->stats.memory + transient > c->stats.memory_peak)
+                c->stats.memory_peak = c->stats.memory + transient;
+}
+
+/* A second client of QEMU's socket is accepted into the backlog and then hears nothing
+ * (virtio-serial.md): two watchers of one port must not both run. A lock file beside the
+ * socket says who holds it; where none can be made (read-only directory) we go without. */
+static int take_lock(Channel *c) {
+        _cleanup_free_ char *lock = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&lock, "%s.lock", c->path) < 0)
+                return -ENOMEM;
+        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return 0;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EBUSY : 0;
+        c->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
+                Channel **ret) {
+        _cleanup_(channel_freep) Channel *c = calloc(1, sizeof *c);
+        struct sockaddr_un sa;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->fd = c->lock_fd = -EBADF;
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        c->path = strdup(path);
+        if (!c->path)
+                return -ENOMEM;
+        r = take_lock(c);
+        if (r < 0)
+                return r;
+        c->hints = *hints;
+        if (c->hints.heartbeat_interval_ms == 0)
+                c->hints.heartbeat_interval_ms = 5000;
+        r = proto_reader_new(&c->reader);
+        if (r < 0)
+                return r;
+        r = proto_outbox_new(&c->outbox);
+        if (r < 0)
+                return r;
+        proto_dedup_init(&c->dedup);
+        backoff_init(&c->reconnect, &reconnect_params, random, random_userdata);
+        c->frames.tokens = CHANNEL_FRAMES_BURST;
+        c->bytes.tokens = CHANNEL_BYTES_BURST;
+        account(c, 0);
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static void disconnect(Channel *c, uint64_t now) {
+        if (c->fd >= 0)
+                close(c->fd);
+        c->fd = -EBADF;
+        c->hello = false;
+        c->resend_at = 0;
+        proto_reader_reset(c->reader);
+        /* A peer that accepts and closes at once must not make us spin: the backoff is
+         * reset only by an agent's HELLO (a connection known good, as gRPC does). */
+        c->reconnect_at = backoff_failed(&c->reconnect, now);
+}
+
+Channel *channel_free(Channel *c) {
+        if (!c)
+                return NULL;
+        if (c->fd >= 0)
+                close(c->fd);
+        if (c->lock_fd >= 0)
+                close(c->lock_fd);
+        proto_reader_free(c->reader);
+        proto_outbox_free(c->outbox);
+        free(c->path);
+        return mfree(c);
+}
+
+int channel_get_fd(const Channel *c) {
+        return c->fd;
+}
+
+uint32_t channel_get_events(const Channel *c) {
+        if (c->fd < 0 || c->paused_until != 0)
+                return 0;
+        return EPOLLIN;
+}
+
+uint64_t channel_get_generation(const Channel *c) {
+        return c->generation;
+}
+
+uint64_t channel_get_deadline(const Channel *c) {
+        uint64_t d = UINT64_MAX;
+
+        if (c->fd < 0)
+                d = c->reconnect_at;
+        if (c->paused_until != 0 && c->paused_until < d)
+                d = c->paused_until;
+        if (c->resend_at != 0 && c->resend_at < d)
+                d = c->resend_at;
+        return d;
+}
+
+bool channel_agent_alive(const Channel *c, uint64_t now) {
+        return c->fd >= 0 && c->hello &&
+               now - c->last_frame_at <= (uint64_t) c->hints.heartbeat_interval_ms * USEC_PER_MSEC * CHANNEL_HEARTBEAT_MISSES;
+}
+
+void channel_get_stats(const Channel *c, HostWatchStats *s) {
+        *s = c->stats;
+}
+
+/* Writes a whole frame or drops it: a guest that does not read loses only what it would
+ * lose anyway; must-not-lose frames stay in the outbox and go again. */
+static void write_frame(Channel *c, const uint8_t *buf, size_t size) {
+        ssize_t n;
+
+        if (c->fd < 0)
+                return;
+        n = send(c->fd, buf, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void) n;
+}
+
+static int send_message(Channel *c, uint64_t now, ProtoMessage *m) {
+        _cleanup_free_ uint8_t *buf = malloc(PROTO_FRAME_MAX);
+        int n, r;
+
+        if (!buf)
+                return -ENOMEM;
+        m->seq = proto_seq_next(&c->seq);
+        if (proto_type_needs_ack(m->type))
+                m->flags |= PROTO_FLAG_ACK_REQUEST;
+        n = proto_message_encode(m, buf, PROTO_FRAME_MAX);
+        if (n < 0)
+                return n;
+        if (m->flags & PROTO_FLAG_ACK_REQUEST) {
+                r = proto_outbox_add(c->outbox, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+                if (c->resend_at == 0)
+                        c->resend_at = now + CHANNEL_ACK_TIMEOUT_USEC;
+                account(c, 0);
+        }
+        write_frame(c, buf, (size_t) n);
+        return 0;
+}
+
+static void send_hello(Channel *c, uint64_t now, bool reply) {
+        ProtoMessage m = {
+                .type = PROTO_TYPE_HOST_HELLO,
+                .host_hello = {
+                        .version_min = PROTO_VERSION_MIN,
+                        .version_max = PROTO_VERSION_MAX,
+                        .instance = c->hints.instance,
+                        .reply = reply,
+                        .host_address = c->hints.host_address,
+                        .heartbeat_interval_ms = c->hints.heartbeat_interval_ms,
+                },
+        };
+        memcpy(m.host_hello.mgmt_mac, c->hints.mgmt_mac, 6);
+        (void) send_message(c, now, &m);
+}
+
+static void resend_outbox(Channel *c, uint64_t now) {
+        const uint8_t *f;
+        size_t size;
+        uint32_t seq;
+
+        for (size_t i = 0; proto_outbox_get(c->outbox, i, &f, &size, &seq) == 0; i++)
+                write_frame(c, f, size);
+        c->resend_at = proto_outbox_count(c->outbox) > 0 ? now + CHANNEL_ACK_TIMEOUT_USEC : 0;
+}
+
+static void try_connect(Channel *c, uint64_t now) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+
+        backoff_attempt(&c->reconnect, now);
+        strncpy(sa.sun_path, c->path, sizeof sa.sun_path - 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        /* A unix connect completes or fails at once (EAGAIN: QEMU's backlog is full). */
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
+                c->reconnect_at = backoff_failed(&c->reconnect, now);
+                return;
+        }
+        c->fd = TAKE_FD(fd);
+        c->generation++;
+        c->stats.channel_connects++;
+        c->hello = false;
+        proto_reader_reset(c->reader);
+        send_hello(c, now, false);
+}
+
+static void refill(Bucket *b, uint64_t now, double rate, double burst) {
+        if (now > b->at) {
+                b->tokens += (double) (now - b->at) * rate / (double) USEC_PER_SEC;
+                if (b->tokens > burst)
+                        b->tokens = burst;
+        }
+        b->at = now;
+}
+
+static void pause_until(Channel *c, uint64_t until) {
+        if (until > c->paused_until)
+                c->paused_until = until;
+        c->stats.throttled++;
+}
+
+/* A deliberate error (bad frame check behind a valid header, a refused message). */
+static void charge_bad(Channel *c, uint64_t now) {
+        if (now - c->bad_window_start > CHANNEL_BAD_WINDOW_USEC) {
+                c->bad_window_start = now;
+                c->bad_in_window = 0;
+        }
+        if (++c->bad_in_window > CHANNEL_BAD_MAX) {
+                /* What is buffered came from the same guest: drop it with the pause. */
+                proto_reader_reset(c->reader);
+                pause_until(c, now + CHANNEL_PENALTY_USEC);
+                c->bad_in_window = 0;
+                c->bad_window_start = now;
+        }
+}
+
+static bool strings_valid(const ProtoMessage *m) {
+        switch (m->type) {
+        case PROTO_TYPE_GUEST_HELLO:
+                return utf8_is_valid(m->guest_hello.agent_version, strlen(m->guest_hello.agent_version)) &&
+                       utf8_is_valid(m->guest_hello.hostname, strlen(m->guest_hello.hostname));
+        case PROTO_TYPE_ADDRESSES:
+                for (size_t i = 0; i < m->addresses.n_links; i++)
+                        if (!utf8_is_valid(m->addresses.links[i].name, strlen(m->addresses.links[i].name)))
+                                return false;
+                return true;
+        case PROTO_TYPE_TXN:
+                return utf8_is_valid(m->txn.reason, strlen(m->txn.reason));
+        case PROTO_TYPE_ERROR:
+                return utf8_is_valid(m->error.text, strlen(m->error.text));
+        case PROTO_TYPE_ACK:
+        case PROTO_TYPE_HEARTBEAT:
+        case PROTO_TYPE_HOST_HELLO:
+        case PROTO_TYPE_HOST_REACHED:
+        case PROTO_TYPE_HOST_LOST:
+        case PROTO_TYPE_PING:
+        case _PROTO_TYPE_MAX:
+        case _PROTO_TYPE_INVALID:
+                return true;
+        }
+        return true;
+}
+
+static size_t decoded_size(const ProtoMessage *m) {
+        size_t s = 0;
+
+        if (m->type != PROTO_TYPE_ADDRESSES)
+                return 0;
+        s = m->addresses.n_links * sizeof(ProtoLink);
+        for (size_t i = 0; i < m->addresses.n_links; i++)
+                s += m->addresses.links[i].n_addresses * sizeof(ProtoAddress);
+        return s;
+}
+
+static void send_ack(Channel *c, uint64_t now, uint32_t seq) {
+        ProtoMessage ack = { .type = PROTO_TYPE_ACK, .ack.seq = seq };
+        (void) send_message(c, now, &ack);
+}
+
+static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const ChannelHandler *h, void *userdata) {
+        ProtoMessage m = {};
+        int r;
+
+        c->stats.frames++;
+        c->last_frame_at = now;
+        r = proto_message_decode(f, &m);
+        if (r == PROTO_E_BAD_TYPE)
+                return;         /* from a later version: skipped */
+        if (r != 0) {
+                c->stats.bad_messages++;
+                charge_bad(c, now);
+                return;
+        }
+        account(c, decoded_size(&m));
+        if (!strings_valid(&m)) {
+                c->stats.bad_messages++;
+                c->stats.bad_utf8++;
+                charge_bad(c, now);
+                proto_message_done(&m);
+                return;
+        }
+        if (m.flags & PROTO_FLAG_ACK_REQUEST) {
+                send_ack(c, now, m.seq);
+                if (!proto_dedup_check(&c->dedup, m.seq)) {
+                        proto_message_done(&m);
+                        return;
+                }
+        }
+        switch (m.type) {
+        case PROTO_TYPE_GUEST_HELLO: {
+                uint16_t v;
+                if (proto_version_negotiate(PROTO_VERSION_MIN, PROTO_VERSION_MAX, m.guest_hello.version_min,
+                                            m.guest_hello.version_max, &v) != 0) {
+                        c->stats.bad_messages++;
+                        break;
+                }
+                proto_dedup_set_instance(&c->dedup, m.guest_hello.instance);
+                c->hello = true;
+                backoff_reset(&c->reconnect);
+                if (!m.guest_hello.reply)
+                        send_hello(c, now, true);
+                resend_outbox(c, now);
+                if (h->hello)
+                        h->hello(userdata, &m.guest_hello);
+                break;
+        }
+        case PROTO_TYPE_ACK:
+                (void) proto_outbox_ack(c->outbox, m.ack.seq);
+                if (proto_outbox_count(c->outbox) == 0)
+                        c->resend_at = 0;
+                account(c, 0);
+                break;
+        case PROTO_TYPE_ADDRESSES:
+                if (h->addresses)
+                        h->addresses(userdata, &m.addresses);
+                break;
+        case PROTO_TYPE_HEARTBEAT:
+                if (h->heartbeat)
+                        h->heartbeat(userdata, &m.heartbeat);
+                break;
+        case PROTO_TYPE_TXN:
+        case PROTO_TYPE_ERROR:
+                break;
+        case PROTO_TYPE_HOST_HELLO:
+        case PROTO_TYPE_HOST_REACHED:
+        case PROTO_TYPE_HOST_LOST:
+        case PROTO_TYPE_PING:
+                /* host-to-guest types from a guest: refused */
+                c->stats.bad_messages++;
+                charge_bad(c, now);
+                break;
+        case _PROTO_TYPE_MAX:
+        case _PROTO_TYPE_INVALID:
+                break;
+        }
+        proto_message_done(&m);
+}
+
+/* Takes every complete frame out of the reader while the budgets allow. false: stop reading. */
+static bool drain(Channel *c, uint64_t now, const ChannelHandler *h, void *userdata) {
+        const ProtoReaderStats *st;
+
+        for (;;) {
+                const ProtoFrame *f = NULL;
+                int r;
+
+                if (c->paused_until != 0 || c->fd < 0)
+                        return false;
+                r = proto_reader_next(c->reader, &f);
+                if (r > 0) {
+                        if (r == PROTO_E_BAD_CHECKSUM) {
+                                c->stats.bad_checksum++;
+                                charge_bad(c, now);
+                        }
+                        continue;
+                }
+                if (r < 0 || !f)
+                        break;
+                refill(&c->frames, now, CHANNEL_FRAMES_PER_SEC, CHANNEL_FRAMES_BURST);
+                c->frames.tokens -= 1;
+                handle_frame(c, now, f, h, userdata);
+                if (c->frames.tokens < 0) {
+                        pause_until(c, now + (uint64_t) (-c->frames.tokens * USEC_PER_SEC / CHANNEL_FRAMES_PER_SEC) + 1);
+                        return false;
+                }
+        }
+        st = proto_reader_get_stats(c->reader);
+        c->stats.bytes_skipped = st->skipped;
+        return true;
+}
+
+void channel_dispatch(Channel *c, uint64_t now, const ChannelHandler *h, void *userdata) {
+        size_t total = 0;
+        uint8_t buf[4096];
+
+        if (c->fd < 0 || c->paused_until != 0)
+                return;
+        while (total < CHANNEL_DISPATCH_BYTES_MAX) {
+                ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+                size_t off = 0;
+
+                if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                        break;
+                if (n <= 0) {
+                        /* QEMU went away (or restarted): whatever was half-sent is gone. */
+                        disconnect(c, now);
+                        return;
+                }
+                total += (size_t) n;
+                c->stats.bytes += (size_t) n;
+                refill(&c->bytes, now, CHANNEL_BYTES_PER_SEC, CHANNEL_BYTES_BURST);
+                c->bytes.tokens -= (double) n;
+                while (off < (size_t) n) {
+                        off += proto_reader_feed(c->reader, buf + off, (size_t) n - off);
+                        if (!drain(c, now, h, userdata))
+                                return;         /* paused: the unfed rest is dropped, counted as read */
+                }
+                if (c->bytes.tokens < 0) {
+                        pause_until(c, now + (uint64_t) (-c->bytes.tokens * USEC_PER_SEC / CHANNEL_BYTES_PER_SEC) + 1);
+                        return;
+                }
+        }
+}
+
+void channel_tick(Channel *c, uint64_t now) {
+        if (c->paused_until != 0 && now >= c->paused_until)
+                c->paused_until = 0;
+        if (c->fd < 0 && now >= c->reconnect_at)
+                try_connect(c, now);
+        if (c->fd >= 0 && c->resend_at != 0 && now >= c->resend_at)
+                resend_outbox(c, now);
+}
+
+int channel_send_host_reached(Channel *c, uint64_t now, const ip_addr *address, ProtoProof proof) {
+        ProtoMessage m = { .type = PROTO_TYPE_HOST_REACHED,
+                           .host_reached = { .address = *address, .proof = proof } };
+
+        m.host_reached.address.prefixlen = ip_family_bits(address->family);
+        return send_message(c, now, &m);
+}
+
+int channel_send_host_lost(Channel *c, uint64_t now, const ip_addr *address, const char *reason) {
+        ProtoMessage m = { .type = PROTO_TYPE_HOST_LOST, .host_lost = { .address = *address } };
+
+        m.host_lost.address.prefixlen = ip_family_bits(address->family);
+        snprintf(m.host_lost.reason, sizeof m.host_lost.reason, "%s", reason);
+        return send_message(c, now, &m);
+}
