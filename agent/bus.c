@@ -6,7 +6,8 @@
 #include "common/log.h"
 
 struct agent_bus {
-        manager *manager;
+        agent_status_get_fn get_status;
+        void *userdata;
         sd_bus *bus;
         sd_bus_slot *slot;
 };
@@ -16,7 +17,7 @@ static int get_connected(sd_bus *bus, const char *path, const char *interface, c
         agent_bus *b = userdata;
         agent_status s;
 
-        manager_get_status(b->manager, &s);
+        b->get_status(b->userdata, &s);
         return sd_bus_message_append(reply, "b", s.state == CHANNEL_CONNECTED);
 }
 
@@ -25,7 +26,7 @@ static int get_last_report(sd_bus *bus, const char *path, const char *interface,
         agent_bus *b = userdata;
         agent_status s;
 
-        manager_get_status(b->manager, &s);
+        b->get_status(b->userdata, &s);
         return sd_bus_message_append(reply, "u", s.last_report);
 }
 
@@ -34,7 +35,7 @@ static int get_management_link(sd_bus *bus, const char *path, const char *interf
         agent_bus *b = userdata;
         agent_status s;
 
-        manager_get_status(b->manager, &s);
+        b->get_status(b->userdata, &s);
         return sd_bus_message_append(reply, "s", s.management_link);
 }
 
@@ -43,7 +44,7 @@ static int get_host_hint(sd_bus *bus, const char *path, const char *interface, c
         agent_bus *b = userdata;
         agent_status s;
 
-        manager_get_status(b->manager, &s);
+        b->get_status(b->userdata, &s);
         return sd_bus_message_append(reply, "s", s.host_hint);
 }
 
@@ -78,7 +79,7 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         const channel_stats *c;
         int r;
 
-        manager_get_status(b->manager, &s);
+        b->get_status(b->userdata, &s);
         c = s.channel;
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r < 0)
@@ -135,14 +136,15 @@ agent_bus *agent_bus_free(agent_bus *b) {
         return NULL;
 }
 
-int agent_bus_new(manager *m, agent_bus **ret) {
+int agent_bus_new(sd_event *event, agent_status_get_fn get_status, void *userdata, agent_bus **ret) {
         _cleanup_(agent_bus_freep) agent_bus *b = NULL;
         int r;
 
         b = calloc(1, sizeof(*b));
         if (!b)
                 return -ENOMEM;
-        b->manager = m;
+        b->get_status = get_status;
+        b->userdata = userdata;
         r = sd_bus_open_system(&b->bus);
         if (r < 0)
                 return r;
@@ -152,7 +154,7 @@ int agent_bus_new(manager *m, agent_bus **ret) {
         r = sd_bus_request_name_async(b->bus, NULL, AGENT_BUS_NAME, 0, NULL, NULL);
         if (r < 0)
                 return r;
-        r = sd_bus_attach_event(b->bus, manager_get_event(m), SD_EVENT_PRIORITY_NORMAL);
+        r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(b);

@@ -8,7 +8,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "agent/manager.h"
+#include "agent/agent-status.h"
 #include "common/macro.h"
 
 #define AGENT_BUS_NAME "io.netguard.Agent1"
@@ -17,9 +17,9 @@
 
 typedef struct agent_bus agent_bus;
 
-/* Connects to the system bus on m's loop and requests the name. -errno if there is no bus
- * (the agent then runs without it). */
-int agent_bus_new(manager *m, agent_bus **ret);
+/* Connects to the system bus on the loop and requests the name; properties and Status come
+ * from get_status(userdata). -errno if there is no bus (the agent then runs without it). */
+int agent_bus_new(sd_event *event, agent_status_get_fn get_status, void *userdata, agent_bus **ret);
 agent_bus *agent_bus_free(agent_bus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(agent_bus *, agent_bus_free);
 

@@ -403,6 +403,10 @@ int manager_new(const manager_options *o, manager **ret) {
         return 0;
 }
 
+static void status_of(void *userdata, agent_status *ret) {
+        manager_get_status(userdata, ret);
+}
+
 int manager_start(manager *m) {
         channel_params p;
         int r;
@@ -425,7 +429,7 @@ int manager_start(manager *m) {
         if (r < 0)
                 return log_error_errno(r, "cannot subscribe to netlink: %m");
         if (!m->no_bus) {
-                r = agent_bus_new(m, &m->bus);
+                r = agent_bus_new(m->event, status_of, m, &m->bus);
                 if (r < 0)
                         log_warning_errno(r, "no system bus, running without D-Bus: %m");
         }

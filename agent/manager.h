@@ -6,12 +6,11 @@
  * the channel to the host and the D-Bus object, and turns "something changed" into an
  * ADDRESSES snapshot when, and only when, the state differs from the last one. */
 
-#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
-#include "agent/channel.h"
+#include "agent/agent-status.h"
 #include "common/macro.h"
 
 typedef struct manager manager;
@@ -22,21 +21,6 @@ typedef struct manager_options {
         const char *port;               /* overrides agent.yaml's port: */
         bool no_bus;                    /* do not register on the system bus */
 } manager_options;
-
-/* What `netguard status` shows. */
-typedef struct agent_status {
-        channel_state state;
-        const char *port;
-        uint32_t last_report;           /* the last snapshot written whole, 0 = none */
-        char management_link[IF_NAMESIZE];
-        char host_hint[128];            /* "macaddress ..., host ..." or "" */
-        uint64_t netlink_batches, snapshots_built, snapshots_unchanged;
-        uint64_t wakeups;               /* the channel's and the netlink watch's dispatches */
-        /* netlink message read -> its snapshot written whole, over the last changes */
-        uint32_t latency_p50_usec, latency_p99_usec, latency_max_usec;
-        size_t latency_samples;
-        const channel_stats *channel;
-} agent_status;
 
 int manager_new(const manager_options *o, manager **ret);
 manager *manager_free(manager *m);
