@@ -127,6 +127,17 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
+static int on_name_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e)
+                log_warning("cannot own %s on the system bus: %s (is the bus policy %s.conf installed?)",
+                            AGENT_BUS_NAME, e->message ? e->message : e->name, AGENT_BUS_NAME);
+        else
+                log_info("%s on the system bus", AGENT_BUS_NAME);
+        return 0;
+}
+
 agent_bus *agent_bus_free(agent_bus *b) {
         if (!b)
                 return NULL;
@@ -151,7 +162,7 @@ int agent_bus_new(sd_event *event, agent_status_get_fn get_status, void *userdat
         r = sd_bus_add_object_vtable(b->bus, &b->slot, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, agent_vtable, b);
         if (r < 0)
                 return r;
-        r = sd_bus_request_name_async(b->bus, NULL, AGENT_BUS_NAME, 0, NULL, NULL);
+        r = sd_bus_request_name_async(b->bus, NULL, AGENT_BUS_NAME, 0, on_name_reply, b);
         if (r < 0)
                 return r;
         r = sd_bus_attach_event(b->bus, event, SD_EVENT_PRIORITY_NORMAL);
@@ -164,7 +175,10 @@ int agent_bus_new(sd_event *event, agent_status_get_fn get_status, void *userdat
 void agent_bus_emit_reported(agent_bus *b, uint32_t snapshot) {
         if (!b)
                 return;
-        (void) sd_bus_emit_signal(b->bus, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Reported", "u", snapshot);
+        int r = sd_bus_emit_signal(b->bus, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Reported", "u", snapshot);
+
+        if (r < 0)
+                log_debug_errno(r, "cannot emit Reported: %m");
         (void) sd_bus_emit_properties_changed(b->bus, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "LastReportSeq", NULL);
 }
 

@@ -28,6 +28,7 @@ struct channel {
         bool heard_host;                /* a valid frame arrived on this connection */
         bool silent;                    /* no common version: stop talking until reconnect */
         uint64_t heartbeat_usec;        /* the configured or the host's wish */
+        int last_open_error;            /* of the last failed open, 0 after a success */
 
         uint32_t seq;
         uint32_t snapshot_counter;
@@ -476,14 +477,18 @@ static void try_open(channel *c) {
         close_port(c);
         fd = c->params.open_port ? c->params.open_port(c->path, c->userdata) : default_open(c->path, NULL);
         if (fd < 0) {
-                if (c->stats.open_failures++ == 0 || fd != -ENOENT)
+                /* Once per kind of failure, not once per retry. */
+                if (fd != c->last_open_error)
                         log_full_errno(fd == -ENOENT ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING, fd,
                                        "channel: cannot open %s (retrying): %m", c->path);
+                c->last_open_error = fd;
+                c->stats.open_failures++;
                 set_state(c, CHANNEL_CLOSED);
                 schedule_reopen(c);
                 return;
         }
         c->fd = fd;
+        c->last_open_error = 0;
         c->stats.opens++;
         /* Stale bytes of an earlier connection may wait: the reader resynchronises. */
         proto_reader_reset(c->reader);

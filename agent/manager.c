@@ -228,6 +228,7 @@ static void on_reported(channel *c, uint32_t snapshot, void *userdata) {
                 m->latency_usec[m->n_latency++ % LATENCY_SAMPLES] = d > UINT32_MAX ? UINT32_MAX : (uint32_t) d;
                 m->batch_first_usec = 0;
         }
+        log_debug("snapshot %u written", snapshot);
         agent_bus_emit_reported(m->bus, snapshot);
         notify_status(m);
 }

@@ -90,10 +90,18 @@ check "v6 address moved eth1 -> eth0" wait_snapshot '\| eth0 [^|]* 2001:db8::7/6
 check "v6 address gone from eth1" wait_no_snapshot '\| eth1 [^|]* 2001:db8::7/64' 5
 g ip -6 addr del 2001:db8::7/64 dev eth0
 check "v6 address removed" wait_no_snapshot '2001:db8::7/' 5
+g ip link set eth1 up
+check "link up" wait_snapshot '\| eth1 up' 5
+# The Reported signal on the guest's bus when a snapshot is written.
+g "${BUS_WATCH:?}" 4 >"$labdir/monitor.log" 2>&1 &
+monitor_pid=$!
+for _ in $(seq 1 40); do grep -q WATCHING "$labdir/monitor.log" && break; sleep 0.05; done
 g ip link set eth1 down
 check "link down" wait_snapshot '\| eth1 down' 5
+wait "$monitor_pid" || true
+check "D-Bus signal Reported on a written snapshot" grep -q '^Reported [1-9]' "$labdir/monitor.log"
 g ip link set eth1 up
-check "link up" wait_snapshot '\| eth1 (up|lowerlayerdown|unknown)' 5
+check "link up again" wait_snapshot '\| eth1 up' 5
 
 # --- a burst of 1,000 changes: the final snapshot right, far fewer frames
 sleep 1
