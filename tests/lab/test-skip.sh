@@ -20,7 +20,7 @@ fi
 tv=${LAB_TEST_VSERIAL:-}
 [ -n "$tv" ] && ! as_nobody test -x "$tv" && { echo "# user nobody cannot run $tv: not checked"; tv=; }
 failures=0
-for t in "$here"/test-updown.sh "$here"/test-story.sh "$here"/test-reboot.sh "$here"/test-faults.sh \
+for t in "$here"/test-updown.sh "$here"/test-story.sh "$here"/test-reboot.sh "$here"/test-faults.sh "$here"/test-ipv6.sh \
          ${tv:+"$tv"}; do
         args=()
         [ "$t" = "$tv" ] && args=("$vserial")
