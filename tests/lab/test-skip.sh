@@ -25,7 +25,7 @@ if [ -n "$tv" ] && ! as_nobody test -x "$tv"; then
         failures=$((failures + 1))
         tv=
 fi
-for t in "$here"/test-updown.sh "$here"/test-story.sh "$here"/test-reboot.sh "$here"/test-faults.sh "$here"/test-netem.sh \
+for t in "$here"/test-updown.sh "$here"/test-story.sh "$here"/test-reboot.sh "$here"/test-faults.sh "$here"/test-netem.sh "$here"/test-ipv6.sh \
          ${tv:+"$tv"}; do
         args=()
         [ "$t" = "$tv" ] && args=("$vserial")
