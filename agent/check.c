@@ -135,6 +135,10 @@ static bool in_current_subnet(const rule_ctx *ctx, const ip_addr *addr) {
 static bool dynamic_source(const rule_ctx *ctx, const np_netdef *d) {
         if (ctx->family == AF_INET)
                 return d->dhcp4;
+        /* Both need a link-local address, and networkd starts DHCPv6 on a router
+         * advertisement's managed flag: no RA accepted, no DHCPv6 (seen in the lab). */
+        if (!d->link_local_ipv6 || d->accept_ra == NP_TRISTATE_FALSE)
+                return false;
         if (d->dhcp6)
                 return true;
         /* SLAAC needs accept-ra (networkd's default) and a link-local address, and brings
@@ -521,16 +525,19 @@ static void rule_dhcp_identity(rule_ctx *ctx, const np_netdef *def, const np_net
         if (d->macaddress && now[0]) {
                 uint8_t mac[6];
                 if (ether_addr_from_string(d->macaddress, mac) == 0 && memcmp(mac, m->mac, 6) != 0)
-                        add_finding(ctx, RULE_DHCP_IDENTITY_CHANGES, d->macaddress_pos, d->pos,
+                        add_finding(ctx, RULE_MANAGEMENT_MAC_CHANGES, d->macaddress_pos, d->pos,
                                     fmt("`macaddress: %s` changes the MAC of %s (now %s) while it gets its address by "
-                                        "%s: the server sees a new client and the lease may move",
-                                        d->macaddress, d == def ? m->name : d->id, now, dhcp_name(ctx->family)),
+                                        "%s: the server sees a new client and hands it a lease the host cannot tie "
+                                        "to this guest",
+                                        d->macaddress, d == def ? m->name : d->id, now,
+                                        ctx->family == AF_INET ? "DHCPv4" : "DHCPv6 or SLAAC"),
                                     fmt("remove `macaddress:` or set it to the current %s", now));
         } else if (d != def && now[0])
-                add_finding(ctx, RULE_DHCP_IDENTITY_CHANGES, d->pos, d->pos,
-                            fmt("%s %s asks for its %s lease with its own MAC, not %s's %s: the lease may move",
-                                d->type == NP_DEF_BOND ? "bond" : "bridge", d->id, dhcp_name(ctx->family), m->name,
-                                now),
+                add_finding(ctx, RULE_MANAGEMENT_MAC_CHANGES, d->pos, d->pos,
+                            fmt("%s %s asks for its %s address with its own MAC, not %s's %s: a new lease the host "
+                                "cannot tie to this guest",
+                                d->type == NP_DEF_BOND ? "bond" : "bridge", d->id,
+                                ctx->family == AF_INET ? "DHCPv4" : "DHCPv6/SLAAC", m->name, now),
                             fmt("set `macaddress: \"%s\"` on %s so the DHCP server sees the same client", now, d->id));
 
         if (ctx->family != AF_INET || d != def || !ctx->in->old_known)

@@ -87,14 +87,25 @@ static const rule_info rules[_RULE_ID_MAX] = {
         },
         [RULE_DHCP_IDENTITY_CHANGES] = {
                 "NG008", "dhcp-identity-changes", RULE_SEVERITY_WARNING,
-                "the DHCP identity of the management link changes, so the lease may move",
-                "The management link gets its address by DHCP, and the identity the DHCP server\n"
-                "knows it by changes: `dhcp-identifier` (mac or duid), the link's MAC address\n"
-                "(`macaddress:`), or the link joins a bond/bridge that asks with its own MAC. The\n"
-                "server may hand out a different address, which the host learns only from the\n"
-                "agent's report.\n"
+                "the DHCP client identifier of the management link changes, so the lease may move",
+                "The management link gets its address by DHCP, and the client identifier the DHCP\n"
+                "server knows it by changes (`dhcp-identifier`: mac or duid). The server may hand\n"
+                "out a different address, which the host learns only from the agent's report.\n"
                 "\n"
-                "Fix: keep the previous `dhcp-identifier` and the link's current MAC address.\n",
+                "Fix: keep the previous `dhcp-identifier`.\n",
+        },
+        [RULE_MANAGEMENT_MAC_CHANGES] = {
+                "NG010", "management-mac-changes", RULE_SEVERITY_ERROR,
+                "the management link gets its dynamic address under another MAC",
+                "The management link gets its address by DHCP or SLAAC, and the MAC it asks with\n"
+                "changes: `macaddress:` sets another one, or the link joins a bond/bridge that asks\n"
+                "with its own. The DHCP server files a new lease under the new MAC (networkd's\n"
+                "client identity follows it), and a SLAAC address is derived from it: the guest\n"
+                "comes up at an address the host has no way to tie to it (the lab's reality test\n"
+                "lost the guest in each such case).\n"
+                "\n"
+                "Fix: remove `macaddress:`, or set it (on the bond/bridge too) to the link's\n"
+                "current MAC.\n",
         },
         [RULE_MANAGEMENT_UNRENDERED] = {
                 "NG009", "management-unrendered", RULE_SEVERITY_ERROR,

@@ -16,6 +16,7 @@ typedef enum rule_id {
         RULE_MANAGEMENT_RENAMED,         /* NG007 */
         RULE_DHCP_IDENTITY_CHANGES,      /* NG008 */
         RULE_MANAGEMENT_UNRENDERED,      /* NG009 */
+        RULE_MANAGEMENT_MAC_CHANGES,     /* NG010 */
         _RULE_ID_MAX,
         _RULE_ID_INVALID = -EINVAL,
 } rule_id;

@@ -488,14 +488,15 @@ static void test_ng007_not_same_name(void **state) {
 
 /* ---- NG008 -------------------------------------------------------------------------------- */
 
-static void test_ng008_macaddress(void **state) {
+static void test_ng010_macaddress(void **state) {
         fixture *f = *state;
         np_netdef *d = eth(f, "gv");
         dhcp4(d, true);
         d->macaddress = (char *) "52:54:00:aa:bb:cc";
         d->macaddress_pos = P(8, 19);
         run(f);
-        assert_only(f, RULE_DHCP_IDENTITY_CHANGES);
+        assert_only(f, RULE_MANAGEMENT_MAC_CHANGES);
+        assert_int_equal(f->res.findings[0].severity, RULE_SEVERITY_ERROR);
         assert_int_equal(f->res.findings[0].line, 8);
         assert_non_null(strstr(f->res.findings[0].hint, "52:54:00:12:34:56"));
 }
@@ -530,14 +531,14 @@ static void test_ng008_not_same_identity(void **state) {
 }
 
 /* The bridge asks for the lease with its own MAC. */
-static void test_ng008_bridge_mac(void **state) {
+static void test_ng010_bridge_mac(void **state) {
         fixture *f = *state;
         eth(f, "gv");
         np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
         enslave(f, br, "gv");
         dhcp4(br, true);
         run(f);
-        assert_only(f, RULE_DHCP_IDENTITY_CHANGES);
+        assert_only(f, RULE_MANAGEMENT_MAC_CHANGES);
         assert_non_null(strstr(f->res.findings[0].hint, "macaddress"));
 }
 
@@ -662,6 +663,26 @@ static void test_v6_dhcp6_without_lease(void **state) {
         assert_non_null(x);
         assert_int_equal(x->line, d->dhcp6_pos.line);
         assert_int_equal(f->res.n_errors, 0);
+}
+
+/* networkd starts DHCPv6 on an RA's managed flag: with RAs refused, dhcp6 gets nothing. */
+static void test_v6_dhcp6_accept_ra_off(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp6(d, true);
+        d->accept_ra = NP_TRISTATE_FALSE;
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+}
+
+/* Without a link-local address neither RA nor DHCPv6 works. */
+static void test_v6_dhcp6_no_link_local(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp6(d, true);
+        d->link_local_ipv6 = false;
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
 }
 
 /* Dual stack, host reached over IPv4: the IPv4 side decides. */
@@ -826,10 +847,10 @@ int main(void) {
                 T(test_ng006_route_via_offlink_gateway, setup_static),
                 T(test_ng007, setup_dhcp),
                 T(test_ng007_not_same_name, setup_dhcp),
-                T(test_ng008_macaddress, setup_dhcp),
+                T(test_ng010_macaddress, setup_dhcp),
                 T(test_ng008_identifier, setup_dhcp),
                 T(test_ng008_not_same_identity, setup_dhcp),
-                T(test_ng008_bridge_mac, setup_dhcp),
+                T(test_ng010_bridge_mac, setup_dhcp),
                 T(test_subnet_host, setup_dhcp),
                 T(test_v6_move_to_other_prefix, setup_v6_static),
                 T(test_v6_static_removed, setup_v6_static),
@@ -838,6 +859,8 @@ int main(void) {
                 T(test_v6_ra_evidence, setup_v6_ra),
                 T(test_v6_ra_off, setup_v6_ra),
                 T(test_v6_dhcp6_without_lease, setup_v6_static),
+                T(test_v6_dhcp6_accept_ra_off, setup_v6_ra),
+                T(test_v6_dhcp6_no_link_local, setup_v6_ra),
                 T(test_dual_v4_kept, setup_dual),
                 T(test_dual_v4_lost, setup_dual),
                 T(test_chain_bridge_has_dhcp, setup_dhcp),

@@ -27,7 +27,8 @@ static void test_catalogue(void **state) {
         assert_null(rule_get(_RULE_ID_INVALID));
         assert_int_equal(rule_from_string("ng002"), RULE_MANAGEMENT_UNADDRESSED);
         assert_int_equal(rule_from_string("NG009"), RULE_MANAGEMENT_UNRENDERED);
-        assert_int_equal(rule_from_string("NG010"), _RULE_ID_INVALID);
+        assert_int_equal(rule_from_string("NG010"), RULE_MANAGEMENT_MAC_CHANGES);
+        assert_int_equal(rule_from_string("NG011"), _RULE_ID_INVALID);
         assert_int_equal(rule_from_string(NULL), _RULE_ID_INVALID);
         assert_int_equal(rule_get(RULE_MANAGEMENT_ADDRESS_MOVES)->severity, RULE_SEVERITY_WARNING);
         assert_int_equal(rule_get(RULE_MANAGEMENT_RENAMED)->severity, RULE_SEVERITY_WARNING);
