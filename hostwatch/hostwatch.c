@@ -303,9 +303,10 @@ static void discover(HwMachine *m) {
                 n = neighbour_table_find(hw->neighbours, m->mac, neigh, ELEMENTSOF(neigh));
                 for (int i = 0; i < n && i < (int) ELEMENTSOF(neigh); i++)
                         candidate_add(m, &neigh[i], HOSTWATCH_EVIDENCE_NEIGHBOUR);
-                /* Nothing anywhere: stir the networks; the answers are in the table by the
-                 * next round (the backoff paces the probes). */
-                if (m->n_candidates == 0 && m->probe_networks)
+                /* Nothing anywhere, or every address known failed the last round (a guest
+                 * that moved without a word): stir the networks; the answers are in the
+                 * table by the next round (the backoff paces the probes). */
+                if (m->probe_networks && (m->n_candidates == 0 || !m->sm.verified))
                         for (size_t i = 0; i < m->networks.n; i++)
                                 (void) neighbour_table_probe(hw->neighbours, &m->networks.net[i]);
         }

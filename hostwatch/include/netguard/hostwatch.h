@@ -114,9 +114,10 @@ typedef struct HostWatchMachineConfig {
         const char *ssh_user;           /* NULL: "root" */
         const char *ssh_identity;       /* private key to prove login; NULL: host key check only */
         uint16_t ssh_port;              /* 0: 22 */
-        /* When a round finds no address at all: make the kernel resolve every address of
-         * the machine's IPv4 networks up to /22 (one empty UDP datagram each), so a guest
-         * that moved without a word shows up in the neighbour table by the next round. */
+        /* When a round finds no address at all, or the last round failed at every address
+         * known: make the kernel resolve every address of the machine's IPv4 networks up to
+         * /22 (one empty UDP datagram each), so a guest that moved without a word shows up
+         * in the neighbour table by the next round. */
         bool probe_networks;
 } HostWatchMachineConfig;
 
