@@ -136,15 +136,13 @@ static bool dynamic_source(const rule_ctx *ctx, const np_netdef *d) {
         if (ctx->family == AF_INET)
                 return d->dhcp4;
         /* Both need a link-local address, and networkd starts DHCPv6 on a router
-         * advertisement's managed flag: no RA accepted, no DHCPv6 (seen in the lab). */
+         * advertisement's managed flag: no RA accepted, no DHCPv6 (seen in the lab). And
+         * either brings an address only where a router or a DHCPv6 server answers on the
+         * link: netplan's defaults and `dhcp6: true` alone are no evidence of that, so they
+         * count only when the link shows it works now (an RA route, a dynamic address). */
         if (!d->link_local_ipv6 || d->accept_ra == NP_TRISTATE_FALSE)
                 return false;
-        if (d->dhcp6)
-                return true;
-        /* SLAAC needs accept-ra (networkd's default) and a link-local address, and brings
-         * an address only where a router advertises a prefix: netplan's defaults alone are
-         * no evidence of that, so RA counts only when the link shows it works now. */
-        return ctx->ra_evidence && d->link_local_ipv6 && d->accept_ra != NP_TRISTATE_FALSE;
+        return ctx->ra_evidence;
 }
 
 static addressing evaluate(const rule_ctx *ctx, const np_netdef *d) {
@@ -513,6 +511,15 @@ static void rule_host_unreachable(rule_ctx *ctx, const np_netdef *d, const addre
                                   ctx->host_text, link, ctx->host_text));
 }
 
+/* Is a's interface identifier the modified EUI-64 of the link's MAC (SLAAC)? */
+static bool is_eui64_of(const ip_addr *a, const live_link *l) {
+        if (a->family != AF_INET6 || !l->has_mac)
+                return false;
+        return a->bytes[8] == (l->mac[0] ^ 0x02) && a->bytes[9] == l->mac[1] && a->bytes[10] == l->mac[2] &&
+               a->bytes[11] == 0xff && a->bytes[12] == 0xfe && a->bytes[13] == l->mac[3] &&
+               a->bytes[14] == l->mac[4] && a->bytes[15] == l->mac[5];
+}
+
 static void rule_dhcp_identity(rule_ctx *ctx, const np_netdef *def, const np_netdef *d, const addressing *a) {
         const live_link *m = ctx->in->mgmt;
         char now[ETHER_ADDR_STRLEN] = "";
@@ -521,6 +528,10 @@ static void rule_dhcp_identity(rule_ctx *ctx, const np_netdef *def, const np_net
                 return;
         if (m->has_mac)
                 ether_addr_to_string(m->mac, now);
+        /* DHCPv6 knows the client by its DUID, not its MAC: a lease the link holds now stays
+         * the guest's (seen in the lab); only a SLAAC address is derived from the MAC. */
+        if (ctx->family == AF_INET6 && d->dhcp6 && ctx->current && !is_eui64_of(&ctx->current->addr, m))
+                now[0] = 0;
 
         if (d->macaddress && now[0]) {
                 uint8_t mac[6];

@@ -652,17 +652,49 @@ static void test_v6_ra_off(void **state) {
         assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
 }
 
-/* dhcp6: true is an address source as dhcp4 is; with no lease and no RA only a warning. */
+/* dhcp6: true with no lease and no router seen on the link is no address source (the
+ * reality test lost the guest there); with an RA route and a lease it is. */
+/* The link's address is its SLAAC (EUI-64) one: a new MAC moves it, dhcp6 or not. */
+static void test_v6_eui64_macaddress(void **state) {
+        fixture *f = *state;
+        f->live->addresses[0].addr = prefix("2001:db8:0:1:5054:ff:fe12:3456/64");
+        f->host = (host_peer) { .source = HOST_SOURCE_AGENT_CONFIG, .addr = ip("2001:db8:0:1::1") };
+        np_netdef *d = eth(f, "gv");
+        dhcp6(d, true);
+        d->macaddress = (char *) "52:54:00:aa:bb:cc";
+        run(f);
+        assert_non_null(find(f, RULE_MANAGEMENT_MAC_CHANGES));
+}
+
 static void test_v6_dhcp6_without_lease(void **state) {
         fixture *f = *state;
         np_netdef *d = eth(f, "gv");
         dhcp6(d, true);
         run(f);
-        assert_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
-        const check_finding *x = find(f, RULE_MANAGEMENT_ADDRESS_MOVES);
-        assert_non_null(x);
-        assert_int_equal(x->line, d->dhcp6_pos.line);
-        assert_int_equal(f->res.n_errors, 0);
+        assert_non_null(find(f, RULE_MANAGEMENT_UNADDRESSED));
+}
+
+static void test_v6_dhcp6_with_router(void **state) {
+        fixture *f = *state;
+        np_netdef *d = eth(f, "gv");
+        dhcp6(d, true);
+        run(f);
+        assert_clean(f);
+}
+
+/* A bridge asking with its own MAC: SLAAC derives a new address from it (NG010); DHCPv6
+ * knows the client by its DUID and keeps the lease (2001:db8:0:1::58 is no EUI-64). */
+static void test_v6_bridge_own_mac(void **state) {
+        fixture *f = *state;
+        eth(f, "gv");
+        np_netdef *br = def(f, false, "br0", NP_DEF_BRIDGE);
+        enslave(f, br, "gv");
+        br->link_local_ipv6 = true;
+        run(f);
+        assert_only(f, RULE_MANAGEMENT_MAC_CHANGES);
+        dhcp6(br, true);
+        run(f);
+        assert_clean(f);
 }
 
 /* networkd starts DHCPv6 on an RA's managed flag: with RAs refused, dhcp6 gets nothing. */
@@ -859,6 +891,9 @@ int main(void) {
                 T(test_v6_ra_evidence, setup_v6_ra),
                 T(test_v6_ra_off, setup_v6_ra),
                 T(test_v6_dhcp6_without_lease, setup_v6_static),
+                T(test_v6_dhcp6_with_router, setup_v6_ra),
+                T(test_v6_bridge_own_mac, setup_v6_ra),
+                T(test_v6_eui64_macaddress, setup_v6_ra),
                 T(test_v6_dhcp6_accept_ra_off, setup_v6_ra),
                 T(test_v6_dhcp6_no_link_local, setup_v6_ra),
                 T(test_dual_v4_kept, setup_dual),
