@@ -533,10 +533,12 @@ static void test_hostile(void **state) {
                 HostWatchStats st;
                 HostWatchWhere w;
                 pthread_t t;
+                uint64_t phase_start, phase_usec;
 
                 assert_int_equal(guest_sim_listen(&evil.g, path), 0);
                 add(hw, evil_names[mode], path);
                 assert_int_equal(guest_sim_accept(&evil.g, 2000), 0);
+                phase_start = loop_now_usec();
                 assert_int_equal(pthread_create(&t, NULL, evil_run, &evil), 0);
                 measure(hw, &good, &seen, beside + mode * REPORTS_PER_PHASE, REPORTS_PER_PHASE);
                 evil.stop = 1;
@@ -545,6 +547,7 @@ static void test_hostile(void **state) {
                 assert_int_equal(pthread_join(t, NULL), 0);
                 loop_run_until(hw, NULL, NULL, 100);
 
+                phase_usec = loop_now_usec() - phase_start;
                 assert_int_equal(hostwatch_get_stats(hw, evil_names[mode], &st), 0);
                 printf("# hostile %-13s: %5u writes, %9llu bytes written, %9llu read, %9llu skipped, %5llu frames, "
                        "%3llu bad checksums, %4llu refused (%3llu bad UTF-8), paused %4llu times, "
@@ -568,7 +571,11 @@ static void test_hostile(void **state) {
                         break;
                 case EVIL_BAD_CHECKSUM:
                         assert_true(st.bad_checksum > CHANNEL_BAD_MAX);
-                        assert_true(st.throttled > 0);
+                        /* More than the budget allows in the windows the phase spanned
+                         * must have paused the reader; a slow (loaded) writer may have
+                         * stayed within it. */
+                        if (st.bad_checksum > (phase_usec / CHANNEL_BAD_WINDOW_USEC + 1) * CHANNEL_BAD_MAX)
+                                assert_true(st.throttled > 0);
                         break;
                 case EVIL_ADDRESS_FLOOD:
                         assert_true(st.bad_messages > 0);
