@@ -652,8 +652,11 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         engine *e = userdata;
 
         check_network(e);
-        if (e->tick_src && (e->t.state == TXN_AWAITING_CONFIRM || e->t.state == TXN_VERIFYING_OLD))
-                (void) sd_event_source_set_time_relative(e->tick_src, ENGINE_TICK_USEC);
+        /* A time source fires once: set it again while the network is watched. */
+        if (e->tick_src && (e->t.state == TXN_AWAITING_CONFIRM || e->t.state == TXN_VERIFYING_OLD) &&
+            (sd_event_source_set_time_relative(e->tick_src, ENGINE_TICK_USEC) < 0 ||
+             sd_event_source_set_enabled(e->tick_src, SD_EVENT_ONESHOT) < 0))
+                log_error("cannot arm the transaction's network watch again");
         return 0;
 }
 
