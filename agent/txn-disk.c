@@ -14,6 +14,7 @@
 #include "agent/staging.h"
 #include "agent/txn-disk.h"
 #include "common/fault.h"
+#include "common/file-read.h"
 #include "common/fs-util.h"
 #include "common/strv.h"
 
@@ -312,9 +313,11 @@ static int plan_record(const netplan_set *plan, char **ret) {
 }
 
 /* The staging plan from the journal's `staging` record: names and checksums, with the
- * bytes taken from the candidate or the empty shadow. A name whose bytes cannot be
- * rebuilt is left out (its file, if any, is then not ours to remove). */
-static int plan_from_record(const journal_record *rec, const netplan_set *candidate, netplan_set **ret) {
+ * bytes taken from the candidate, the empty shadow, or the file in run/netplan when its
+ * checksum is the recorded one (the candidate's copy may be unreadable). A name none of
+ * these match is left out: its file, if any, is not ours to remove. */
+static int plan_from_record(const journal_record *rec, const netplan_set *candidate, const char *rundir,
+                            netplan_set **ret) {
         _cleanup_(netplan_set_freep) netplan_set *plan = NULL;
         _cleanup_free_ char *list = NULL;
         uint8_t shadow[SHA256_DIGEST_SIZE];
@@ -342,8 +345,18 @@ static int plan_from_record(const journal_record *rec, const netplan_set *candid
                         r = netplan_set_put(plan, tok, f->data, f->size);
                 else if (memcmp(shadow, want, sizeof want) == 0)
                         r = netplan_set_put(plan, tok, STAGING_EMPTY_SHADOW, strlen(STAGING_EMPTY_SHADOW));
-                else
+                else {
+                        _cleanup_free_ char *p = path_join(rundir, tok), *data = NULL;
+                        uint8_t got[SHA256_DIGEST_SIZE];
+                        size_t size;
+
                         r = 0;
+                        if (p && read_file_bounded(p, NETPLAN_SET_MAX_FILE_SIZE, 0, &data, &size, NULL) >= 0) {
+                                sha256(data, size, got);
+                                if (memcmp(got, want, sizeof got) == 0)
+                                        r = netplan_set_put(plan, tok, data, size);
+                        }
+                }
                 if (r < 0)
                         return r;
         }
@@ -419,7 +432,7 @@ static int attach(txn_disk *d, uint64_t id, const journal_log *l) {
         if (!d->candidate && f.begun)
                 (void) load_candidate(d, id, f.begun, &d->candidate);
         if (!d->plan && staging) {
-                r = plan_from_record(staging, d->candidate, &d->plan);
+                r = plan_from_record(staging, d->candidate, d->run, &d->plan);
                 if (r < 0)
                         return r;
         }
@@ -434,7 +447,7 @@ static void prune(txn_disk *d) {
  * removed, etc := known-good, journal final. Each step is skipped if the journal says it
  * was done (a second recovery after a crash in this one). */
 static int roll_back(txn_disk *d, const journal_log *l, const char *reason, char **ret_rejected) {
-        _cleanup_(netplan_set_freep) netplan_set *etc = NULL, *etc_extra = NULL, *foreign = NULL;
+        _cleanup_(netplan_set_freep) netplan_set *etc = NULL, *etc_extra = NULL, *foreign = NULL, *staged = NULL;
         _cleanup_free_ char *path = NULL, *idstr = NULL;
         const journal_record *kept = journal_log_find(l, "rejected-kept");
         int r;
@@ -463,7 +476,23 @@ static int roll_back(txn_disk *d, const journal_log *l, const char *reason, char
                         if (r < 0)
                                 return r;
                 }
-                r = rejected_save(d->rejdir, idstr, reason, d->candidate, etc_extra, NULL, &path);
+                /* the saved candidate unreadable: the staged copies are the ones left */
+                if (!d->candidate && d->plan) {
+                        r = netplan_set_new(&staged);
+                        if (r < 0)
+                                return r;
+                        for (size_t i = 0; i < d->plan->n_files; i++) {
+                                const netplan_file *f = &d->plan->files[i];
+
+                                if (f->size == strlen(STAGING_EMPTY_SHADOW) &&
+                                    memcmp(f->data, STAGING_EMPTY_SHADOW, f->size) == 0)
+                                        continue;
+                                r = netplan_set_put(staged, f->name, f->data, f->size);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+                r = rejected_save(d->rejdir, idstr, reason, d->candidate ?: staged, etc_extra, NULL, &path);
                 if (r < 0)
                         return set_error(d, r, "%s/%s: cannot keep the rejected candidate: %s; nothing was removed",
                                          d->rejdir, idstr, strerror(-r));

@@ -300,12 +300,37 @@ static void test_recover_pending(void **state) {
         assert_int_equal(txn_disk_pending(d, NULL), 0);
 }
 
+/* The saved candidate damaged: the staged files are recognised by their recorded
+ * checksums, kept as the rejected candidate, and removed. */
+static void test_recover_damaged_candidate(void **state) {
+        _cleanup_(txn_disk_freep) txn_disk *d = fresh();
+        _cleanup_(netplan_set_freep) netplan_set *cand = candidate(), *etc0 = read_set("etc/netplan"), *etc = NULL,
+                                                 *run = NULL, *rej = NULL;
+        txn_recovery rec;
+        uint64_t id;
+
+        (void) state;
+        assert_int_equal(txn_disk_begin(d, cand, "test", &id), 0);
+        d = txn_disk_free(d);
+        write_rel("var/lib/netguard/transactions/1/candidate/10-a.yaml", "damaged\n");
+        assert_int_equal(txn_disk_open(root, &d), 0);
+        assert_int_equal(txn_disk_recover(d, &rec), 0);
+        assert_int_equal(rec.action, TXN_RECOVERY_ROLLED_BACK);
+        txn_recovery_done(&rec);
+        etc = read_set("etc/netplan");
+        assert_true(netplan_set_equal(etc, etc0));
+        run = read_set("run/netplan");
+        assert_int_equal(run->n_files, 0);
+        rej = read_set("var/lib/netguard/rejected/1");
+        assert_true(netplan_set_equal(rej, cand));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_first_known_good), cmocka_unit_test(test_files_commit),
                 cmocka_unit_test(test_etc_edits_abort),  cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_force_rollback),   cmocka_unit_test(test_known_good_unreadable),
-                cmocka_unit_test(test_recover_pending),
+                cmocka_unit_test(test_recover_pending),  cmocka_unit_test(test_recover_damaged_candidate),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

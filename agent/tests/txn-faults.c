@@ -300,6 +300,12 @@ static const char *recover_in_parent(const char *root, bool etc_edits, bool new_
         return which;
 }
 
+/* The points of txn-disk (other modules add their own names to the table). */
+static bool point_is_ours(const char *point) {
+        return strncmp(point, "begin:", 6) == 0 || strncmp(point, "commit:", 7) == 0 ||
+               strncmp(point, "abort:", 6) == 0 || strncmp(point, "force:", 6) == 0;
+}
+
 static bool point_applies(const char *point, scenario_kind k) {
         bool commit = k == FILES_COMMIT || k == ETC_COMMIT;
 
@@ -620,14 +626,14 @@ int main(void) {
         torn_journals();
 
         for (size_t p = 0; p < fault_point_count(); p++)
-                {
+                if (point_is_ours(fault_point_names[p])) {
                         n_points++;
                         n_points_hit += hit[p];
                         if (!hit[p])
                                 printf("FAIL fault point %s was never reached\n", fault_point_names[p]);
                 }
         n_failed += n_points - n_points_hit;
-        printf("fault points: %u, reached: %u\n",
+        printf("fault points of txn-disk: %u, reached: %u\n",
                n_points, n_points_hit);
         printf("cases: %u, failed: %u (after recovery: %u rolled back, %u rolled forward, %u nothing pending; %u forced rollbacks)\n",
                n_cases, n_failed, n_back, n_forward, n_nothing, n_force);
