@@ -420,6 +420,12 @@ static void double_faults(void) {
                         /* recovery may also finish without reaching it (nothing left to do there) */
                         if (in_child(spec, root, cases[c].k, true) == FAULT_EXIT_STATUS)
                                 hit[p] = true;
+                        else {
+                                char *l = pathf("%s (not reached)", label);
+
+                                free(label);
+                                label = l;
+                        }
                         if (strncmp(point, "force:", 6) == 0) {
                                 _cleanup_(txn_disk_freep) txn_disk *d = NULL;
 
