@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +15,9 @@
 #include <unistd.h>
 
 #include "agent/apply.h"
+#include "agent/live.h"
+#include "common/ether-addr.h"
+#include "common/file-read.h"
 #include "common/log.h"
 
 #define NETWORKD_BUS "org.freedesktop.network1"
@@ -37,6 +44,9 @@ struct apply {
         sd_bus_slot *call;
         int *ifindexes;
         size_t n_ifindexes, next_link;
+        char *root;
+        apply_rename renames[APPLY_MAX_RENAMES];
+        size_t n_renames;
         char detail[512];
 };
 
@@ -157,8 +167,123 @@ static void reconfigure_next(apply *a) {
         }
 }
 
+const apply_rename *apply_renames(const apply *a, size_t *ret_n) {
+        *ret_n = a->n_renames;
+        return a->renames;
+}
+
+int apply_rename_link(int ifindex, const char *name) {
+        struct nl_sock *sk = nl_socket_alloc();
+        struct rtnl_link *cur = NULL, *down = NULL, *ren = NULL, *up = NULL;
+        int r = -ENOMEM;
+
+        if (!sk)
+                return -ENOMEM;
+        if (nl_connect(sk, NETLINK_ROUTE) < 0) {
+                r = -EIO;
+                goto out;
+        }
+        if (rtnl_link_get_kernel(sk, ifindex, NULL, &cur) < 0) {
+                r = -ENODEV;
+                goto out;
+        }
+        down = rtnl_link_alloc();
+        ren = rtnl_link_alloc();
+        up = rtnl_link_alloc();
+        if (!down || !ren || !up)
+                goto out;
+        /* The kernel renames only a link that is down. */
+        rtnl_link_unset_flags(down, IFF_UP);
+        rtnl_link_set_name(ren, name);
+        rtnl_link_set_flags(up, IFF_UP);
+        r = rtnl_link_change(sk, cur, down, 0);
+        if (r >= 0)
+                r = rtnl_link_change(sk, cur, ren, 0);
+        if (r >= 0)
+                r = rtnl_link_change(sk, cur, up, 0);
+        r = r < 0 ? -EIO : 0;
+out:
+        rtnl_link_put(up);
+        rtnl_link_put(ren);
+        rtnl_link_put(down);
+        rtnl_link_put(cur);
+        nl_socket_free(sk);
+        return r;
+}
+
+/* "Key=value" of a small systemd unit file, the first one; NULL if absent. */
+static char *unit_value(const char *text, const char *key) {
+        size_t k = strlen(key);
+
+        for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strncmp(p, key, k) == 0 && p[k] == '=')
+                        return strndup(p + k + 1, strcspn(p + k + 1, "\n"));
+        return NULL;
+}
+
+static void rename_links(apply *a) {
+        _cleanup_(live_state_freep) live_state *live = NULL;
+        _cleanup_free_ char *dir = NULL;
+        DIR *d;
+        struct dirent *de;
+
+        if (asprintf(&dir, "%s/run/systemd/network", a->root && strcmp(a->root, "/") ? a->root : "") < 0)
+                return;
+        d = opendir(dir);
+        if (!d)
+                return;
+        if (live_state_read(&live) < 0) {
+                closedir(d);
+                return;
+        }
+        while ((de = readdir(d)) && a->n_renames < APPLY_MAX_RENAMES) {
+                _cleanup_free_ char *path = NULL, *text = NULL, *want = NULL, *orig = NULL, *mac = NULL;
+                uint8_t m[6];
+                size_t n = 0;
+
+                if (strncmp(de->d_name, "10-netplan-", 11) != 0 || !strstr(de->d_name, ".link"))
+                        continue;
+                if (asprintf(&path, "%s/%s", dir, de->d_name) < 0 ||
+                    read_file_bounded(path, 64 * 1024, 0, &text, &n, NULL) < 0)
+                        continue;
+                want = unit_value(text, "Name");
+                orig = unit_value(text, "OriginalName");
+                mac = unit_value(text, "PermanentMACAddress");
+                if (!want || (!orig && !mac) || strlen(want) >= IF_NAMESIZE ||
+                    (mac && ether_addr_from_string(mac, m) < 0))
+                        continue;
+                for (size_t i = 0; i < live->n_links; i++) {
+                        const live_link *l = &live->links[i];
+                        const uint8_t *have = l->has_perm_mac ? l->perm_mac : l->has_mac ? l->mac : NULL;
+                        apply_rename *rn;
+                        int r;
+
+                        if ((l->flags & IFF_LOOPBACK) || strcmp(l->name, want) == 0)
+                                continue;
+                        if (orig && fnmatch(orig, l->name, 0) != 0)
+                                continue;
+                        if (mac && (!have || memcmp(have, m, 6) != 0))
+                                continue;
+                        r = apply_rename_link(l->ifindex, want);
+                        if (r < 0) {
+                                log_warning_errno(r, "cannot rename %s to %s (%s): %m", l->name, want, de->d_name);
+                                break;
+                        }
+                        log_info("renamed %s to %s (%s)", l->name, want, de->d_name);
+                        rn = &a->renames[a->n_renames++];
+                        rn->ifindex = l->ifindex;
+                        snprintf(rn->from, sizeof(rn->from), "%s", l->name);
+                        snprintf(rn->to, sizeof(rn->to), "%s", want);
+                        break;
+                }
+        }
+        closedir(d);
+}
+
 static int start_networkd(apply *a) {
         int r;
+
+        rename_links(a);
 
         if (a->bus_address) {
                 r = sd_bus_new(&a->bus);
@@ -292,6 +417,7 @@ apply *apply_free(apply *a) {
         sd_event_unref(a->event);
         free(a->bus_address);
         free(a->ifindexes);
+        free(a->root);
         free(a);
         return NULL;
 }
@@ -315,6 +441,11 @@ int apply_start(sd_event *event, const apply_request *req, apply_done_fn done, v
         a->userdata = userdata;
         a->mode = req->mode;
         a->deadline_usec = now_usec() + (req->timeout_usec ? req->timeout_usec : APPLY_TIMEOUT_DEFAULT_USEC);
+        if (req->root) {
+                a->root = strdup(req->root);
+                if (!a->root)
+                        return -ENOMEM;
+        }
         if (req->bus_address) {
                 a->bus_address = strdup(req->bus_address);
                 if (!a->bus_address)

@@ -50,5 +50,23 @@ int apply_start(sd_event *event, const apply_request *req, apply_done_fn done, v
 apply *apply_free(apply *a);
 DEFINE_TRIVIAL_CLEANUP_FUNC(apply *, apply_free);
 
+/* A link renamed for `set-name:` (networkd backend). */
+typedef struct apply_rename {
+        int ifindex;
+        char from[16], to[16];
+} apply_rename;
+#define APPLY_MAX_RENAMES 32u
+
+/* The renames the networkd backend did before its Reload: netplan writes set-name into
+ * .link files that only udev reads when a link appears, so, as `netplan apply` does, a
+ * link matched by a generated .link file (OriginalName= glob, PermanentMACAddress=
+ * against the permanent MAC, else the current one) is set down, renamed to its Name= and
+ * set up. */
+const apply_rename *apply_renames(const apply *a, size_t *ret_n);
+
+/* Sets link ifindex down, renames it and sets it up (the rollback of a rename). 0 or a
+ * negative errno (-ENODEV when it is gone). */
+int apply_rename_link(int ifindex, const char *name);
+
 /* The captured output so far (NUL-terminated) and how many bytes were past the cap. */
 const char *apply_output(const apply *a, size_t *ret_dropped);

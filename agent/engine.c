@@ -79,6 +79,9 @@ struct engine {
         ip_addr stable_addr;
         char created[ENGINE_MAX_CREATED][IF_NAMESIZE];
         size_t n_created;
+        /* Links the candidate's apply renamed (set-name): a rollback names them back. */
+        apply_rename renames[APPLY_MAX_RENAMES];
+        size_t n_renames;
 };
 
 static uint64_t mono_usec(void) {
@@ -275,6 +278,7 @@ static void changed(engine *e, bool report) {
                                t->reason[0] ? ": " : "", t->reason);
                 marker_set(e, false);
                 e->n_created = 0;
+                e->n_renames = 0;
         } else
                 log_info("transaction %" PRIu64 ": %s%s%s%s", t->id, txn_state_to_string(t->state),
                          t->reason[0] ? " (" : "", t->reason, t->reason[0] ? ")" : "");
@@ -290,6 +294,19 @@ static void handle(engine *e, txn_event ev, const char *detail);
 static void on_apply_done(apply *a, int r, const char *detail, void *userdata) {
         engine *e = userdata;
 
+        if (e->t.state == TXN_APPLYING) {
+                size_t n;
+                const apply_rename *rn = apply_renames(a, &n);
+                char list[APPLY_MAX_RENAMES * 48] = "";
+
+                memcpy(e->renames, rn, n * sizeof(*rn));
+                e->n_renames = n;
+                for (size_t i = 0; i < n; i++)
+                        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s>%s", i ? " " : "",
+                                 rn[i].from, rn[i].to);
+                if (n > 0)
+                        step(e, "links-renamed", list);
+        }
         /* Freed later: we may be inside the apply's own bus callback. */
         apply_free(e->apply_done);
         e->apply_done = e->apply;
@@ -527,6 +544,16 @@ static void do_apply_old(engine *e) {
         _cleanup_(np_config_freep) np_config *old = NULL;
 
         fault_point("engine:reapply-started");
+        /* The known-good's definitions match the links by their old names. */
+        for (size_t i = 0; i < e->n_renames; i++) {
+                int r = apply_rename_link(e->renames[i].ifindex, e->renames[i].from);
+
+                if (r < 0)
+                        log_warning_errno(r, "cannot rename %s back to %s: %m", e->renames[i].to, e->renames[i].from);
+                else
+                        log_info("renamed %s back to %s", e->renames[i].to, e->renames[i].from);
+        }
+        e->n_renames = 0;
         if (load_disk_config(e, &old) < 0)
                 old = NULL;
         start_apply(e, e->new_cfg ? e->new_cfg : e->applied_cfg, old);
@@ -796,6 +823,7 @@ int engine_try(engine *e, const engine_file *files, size_t n_files, uint32_t tim
         e->have_txn = true;
         e->rejected[0] = 0;
         e->n_created = 0;
+        e->n_renames = 0;
         snprintf(e->confirm, sizeof(e->confirm), "%s", agent_confirm_mode_to_string(e->cfg->try_confirm));
         log_info("transaction %" PRIu64 ": %s, confirm %s within %" PRIu64 " s%s", id, origin ? origin : "started",
                  e->confirm, to.confirm_usec / 1000000u, force ? " (check overridden)" : "");
