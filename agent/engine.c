@@ -33,6 +33,8 @@
 #define ENGINE_LOCAL_STABLE_USEC (3u * 1000000u)
 /* The names of the virtual links a candidate created, as journalled: at most this many. */
 #define ENGINE_MAX_CREATED 32u
+/* Ids of forced restores outside a transaction: the top bit set, then the second (CLOCK_REALTIME). */
+#define ENGINE_FORCED_ID_BASE (UINT64_C(1) << 63)
 /* The discard port: a datagram there provokes neighbour resolution and nothing else. */
 #define ENGINE_DISCARD_PORT 9
 
@@ -105,7 +107,7 @@ static uint64_t realtime_of(uint64_t mono) {
 static void step(engine *e, const char *name, const char *detail) {
         int r;
 
-        if (!e->have_txn || e->t.id == 0)
+        if (!e->have_txn || e->t.id == 0 || (e->t.id & ENGINE_FORCED_ID_BASE))
                 return;
         r = txn_disk_step(e->disk, e->t.id, name, detail);
         if (r < 0)
@@ -860,10 +862,15 @@ int engine_confirm(engine *e, uint64_t id, const char *how, char **ret_error) {
         return 0;
 }
 
-/* A rollback of what is on disk whatever the journal says: guard mode, rollback --force. */
+/* A rollback of what is on disk whatever the journal says: guard mode, rollback --force.
+ * With no transaction of the journal's, it still needs an id the host and D-Bus can tell
+ * apart (the protocol's TXN id is never 0), and one the journal never gives. */
 static void forced(engine *e, uint64_t id, const char *reason) {
         txn_timeouts to = timeouts_of(e, 0);
         unsigned actions;
+
+        if (id == 0)
+                id = ENGINE_FORCED_ID_BASE | (realtime_of(mono_usec()) / 1000000u);
 
         e->apply = apply_free(e->apply);
         if (!e->new_cfg && load_disk_config(e, &e->new_cfg) < 0)
