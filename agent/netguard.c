@@ -371,6 +371,22 @@ static int cmd_txn(int argc, char *argv[]) {
                 if (status != EXIT_SAFE && !force) {
                         if (status != EXIT_CANNOT_JUDGE)
                                 fprintf(stderr, "netguard: not tried (--force tries it anyway)\n");
+                        if (json) {
+                                /* One document on stdout whatever happened; the findings are
+                                 * on stderr (`netguard check --json` has them as JSON). */
+                                static const char *const names[] = { "safe", "refused", "invalid", "error" };
+                                json_object *o = json_object_new_object();
+
+                                if (o) {
+                                        json_object_object_add(o, "id", NULL);
+                                        json_object_object_add(o, "state", NULL);
+                                        jset_str(o, "check", names[status]);
+                                        json_object_object_add(o, "forced", json_object_new_boolean(false));
+                                        jset_int(o, "exit", status);
+                                        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+                                        json_object_put(o);
+                                }
+                        }
                         return status;
                 }
                 if (status != EXIT_SAFE)
