@@ -4,7 +4,8 @@
 /* The apply backends of agent.yaml's `apply:`, on the daemon's sd-event loop, never
  * blocking it:
  *   netplan   `netplan apply` (needs systemd as PID 1)
- *   networkd  `netplan generate` (with --root-dir when the root is not "/"), then over
+ *   networkd  `netplan generate` (netplan's generator, /usr/lib/netplan/generate, directly
+ *             when it is there: the Python wrapper only execs it), then over
  *             the system bus org.freedesktop.network1 Reload and ReconfigureLink for the
  *             affected links only (by ifindex; the caller computes them)
  *   [argv]    that command line

@@ -927,16 +927,33 @@ static int on_guard(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-void engine_host_reached(engine *e, uint64_t txn_id, const char *proof) {
+static bool holds_address(const ip_addr *address) {
+        _cleanup_(live_state_freep) live_state *live = NULL;
+
+        if (!address || !ip_addr_is_set(address) || live_state_read(&live) < 0)
+                return false;
+        for (size_t i = 0; i < live->n_addresses; i++)
+                if (ip_addr_equal(&live->addresses[i].addr, address) &&
+                    !(live->addresses[i].flags & IFA_F_TENTATIVE))
+                        return true;
+        return false;
+}
+
+void engine_host_reached(engine *e, uint64_t txn_id, const ip_addr *address, const char *proof) {
         char source[128];
         int r;
 
         e->guard_src = sd_event_source_disable_unref(e->guard_src);
         if (busy(e)) {
-                if (txn_id == e->t.id && strcmp(e->confirm, "host") == 0 && e->t.state == TXN_AWAITING_CONFIRM) {
-                        step(e, "confirm-received", proof);
-                        handle(e, TXN_EVENT_CONFIRM, proof);
+                if (txn_id != e->t.id || strcmp(e->confirm, "host") != 0 || e->t.state != TXN_AWAITING_CONFIRM)
+                        return;
+                if (!holds_address(address)) {
+                        log_notice("transaction %" PRIu64 ": the host's proof (%s) is for an address the guest "
+                                   "no longer holds: not a confirmation", e->t.id, proof ? proof : "?");
+                        return;
                 }
+                step(e, "confirm-received", proof);
+                handle(e, TXN_EVENT_CONFIRM, proof);
                 return;
         }
         if (txn_id != 0)

@@ -14,6 +14,7 @@
 
 #include "agent/agent-config.h"
 #include "agent/transaction.h"
+#include "common/ip-addr.h"
 #include "common/macro.h"
 
 /* A candidate sent over the bus: at most this many files (netplan_set's bound). */
@@ -75,7 +76,10 @@ int engine_confirm(engine *e, uint64_t id, const char *how, char **ret_error);
 int engine_rollback(engine *e, uint64_t id, bool force, char **ret_error);
 
 /* From the channel. */
-void engine_host_reached(engine *e, uint64_t txn_id, const char *proof);
+/* address: where the host proved it reached us (NULL: unknown). A proof for the pending
+ * transaction counts only if the guest holds that address now (a proof made at the old
+ * address before the candidate took effect proves nothing about it). */
+void engine_host_reached(engine *e, uint64_t txn_id, const ip_addr *address, const char *proof);
 void engine_host_lost(engine *e, uint64_t txn_id, const char *reason);
 /* The network changed (netlink): the management address and the old one are checked. */
 void engine_network_changed(engine *e);

@@ -261,7 +261,7 @@ static void on_message(channel *c, const ProtoMessage *msg, void *userdata) {
                          proto_proof_to_string(msg->host_reached.proof), msg->host_reached.txn);
                 snprintf(proof, sizeof(proof), "%s at %s", proto_proof_to_string(msg->host_reached.proof) ?: "?", a);
                 if (m->engine)
-                        engine_host_reached(m->engine, msg->host_reached.txn, proof);
+                        engine_host_reached(m->engine, msg->host_reached.txn, &msg->host_reached.address, proof);
         } else if (msg->type == PROTO_TYPE_HOST_LOST) {
                 (void) ip_addr_to_string(&msg->host_lost.address, a, sizeof(a));
                 log_notice("the host lost us at %s: %s", a, msg->host_lost.reason);
