@@ -540,8 +540,13 @@ static void on_addresses(void *userdata, const ProtoAddresses *a) {
                 }
         m->n_agent = n;
         m->agent_snapshot = a->snapshot;
-        if (n == 0)
+        if (n == 0) {
+                /* The agent no longer holds the address proven (moved out of our networks,
+                 * or lost it): check now, not at the re-check; a failure is a loss. */
+                if (m->sm.state == HOSTWATCH_STATE_VERIFIED)
+                        handle(m, MACHINE_EVENT_RECHECK);
                 return;
+        }
         if (ip_addr_equal(&m->known, &m->agent[0])) {
                 /* the agent's word is the strongest evidence: it takes over */
                 m->known_at = now;

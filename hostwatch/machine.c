@@ -107,15 +107,16 @@ unsigned machine_handle(Machine *m, MachineEvent e, uint64_t now) {
                 case MACHINE_EVENT_CANDIDATES:
                 case MACHINE_EVENT_NO_CANDIDATE:
                 case MACHINE_EVENT_SLOT:
+                case MACHINE_EVENT_RECHECK:
                 case _MACHINE_EVENT_MAX:
                 case _MACHINE_EVENT_INVALID:
                         return 0;
                 }
                 return 0;
         case HOSTWATCH_STATE_VERIFIED:
-                if (e == MACHINE_EVENT_DEADLINE || e == MACHINE_EVENT_NEW_ADDRESS) {
+                if (e == MACHINE_EVENT_DEADLINE || e == MACHINE_EVENT_NEW_ADDRESS || e == MACHINE_EVENT_RECHECK) {
                         /* A new address is not proven yet; a re-check of the same one keeps
-                         * the proof until it fails. */
+                         * the proof until it fails (and a failure is then a loss). */
                         if (e == MACHINE_EVENT_NEW_ADDRESS)
                                 m->verified = m->txn_proven = false;
                         return enter_discovering(m, now);
@@ -192,6 +193,7 @@ const char *machine_event_to_string(MachineEvent e) {
                 [MACHINE_EVENT_KEY_MISMATCH] = "key-mismatch",
                 [MACHINE_EVENT_NEW_ADDRESS] = "new-address",
                 [MACHINE_EVENT_DEADLINE] = "deadline",
+                [MACHINE_EVENT_RECHECK] = "recheck",
         };
         return e >= 0 && e < _MACHINE_EVENT_MAX ? table[e] : NULL;
 }

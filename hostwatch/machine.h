@@ -33,6 +33,7 @@ typedef enum MachineEvent {
         MACHINE_EVENT_KEY_MISMATCH,     /* the server's key is not the pinned one */
         MACHINE_EVENT_NEW_ADDRESS,      /* the agent reported an address we do not have */
         MACHINE_EVENT_DEADLINE,         /* the state's deadline passed */
+        MACHINE_EVENT_RECHECK,          /* the agent no longer reports the verified address */
         _MACHINE_EVENT_MAX,
         _MACHINE_EVENT_INVALID = -EINVAL,
 } MachineEvent;

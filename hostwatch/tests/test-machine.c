@@ -168,6 +168,28 @@ static void test_lost(void **state) {
         assert_int_equal(m.state, S(KEY_MISMATCH));
 }
 
+/* The agent's snapshot no longer holds the address proven (none in the networks): checked
+ * at once, keeping the proof until the check fails, so that a failure is a loss. Elsewhere
+ * a round is under way already: nothing. */
+static void test_recheck(void **state) {
+        Machine m;
+        uint64_t now = reach(&m, S(VERIFIED), false);
+
+        assert_int_equal(machine_handle(&m, E(RECHECK), now + 1), A(DISCOVER));
+        assert_int_equal(m.state, S(DISCOVERING));
+        assert_true(m.verified);
+        machine_handle(&m, E(CANDIDATES), now + 1);
+        machine_handle(&m, E(SLOT), now + 1);
+        assert_int_equal(machine_handle(&m, E(PROBE_FAILED), now + 2), A(ABORT_PROBE) | A(LOST));
+        for (HostWatchState s = 0; s < S(REMOVED); s++) {
+                if (s == S(VERIFIED))
+                        continue;
+                now = reach(&m, s, true);
+                assert_int_equal(machine_handle(&m, E(RECHECK), now + 1), 0);
+                assert_int_equal(m.state, s);
+        }
+}
+
 /* The agent's report of a new address skips every wait. */
 static void test_new_address_skips_wait(void **state) {
         static const HostWatchState from[] = { S(QUEUED), S(CONNECTING), S(AUTHENTICATING), S(VERIFIED),
@@ -368,6 +390,7 @@ int main(void) {
                 cmocka_unit_test(test_next_candidate),
                 cmocka_unit_test(test_ignored_events),
                 cmocka_unit_test(test_remove_everywhere),
+                cmocka_unit_test(test_recheck),
                 cmocka_unit_test(test_txn_begin_everywhere),
                 cmocka_unit_test(test_txn_proof),
                 cmocka_unit_test(test_txn_lost),
