@@ -138,7 +138,7 @@ stamp() { date +%H:%M:%S.%3N; }
 # its output goes to $labdir/try.out, its exit status to $labdir/try.rc.
 try_start() {
         rm -f "$labdir/try.rc"
-        ( g "$netguard" try "$@" >"$labdir/try.out" 2>&1; echo $? >"$labdir/try.rc" ) &
+        ( g "$netguard" try "$@" >"$labdir/try.out" 2>&1; echo $? >"$labdir/try.rc" ) </dev/null >/dev/null 2>&1 &
         try_bg=$!
 }
 # Waits up to SECS for the background try to end; prints its exit status.
