@@ -255,6 +255,8 @@ static uint32_t *seconds_field(agent_config *c, const char *key) {
                 return &c->heartbeat;
         if (strcmp(key, "reopen") == 0)
                 return &c->reopen;
+        if (strcmp(key, "restore-after") == 0)
+                return &c->guard_restore_after;
         return NULL;
 }
 
@@ -302,11 +304,19 @@ static const key_def try_keys[] = {
         {},
 };
 
+static const key_def guard_keys[] = {
+        /* At least 10 s: a host's probe round takes seconds, and a restore on a blip would
+         * undo what the user applied on purpose; at most a day. */
+        { "restore-after", h_seconds, .min = 10, .max = 86400, .label = "guard.restore-after" },
+        {},
+};
+
 static const key_def root_keys[] = {
         { "management", .nested = management_keys },
         { "port", h_port },
         { "apply", h_apply },
         { "try", .nested = try_keys },
+        { "guard", .nested = guard_keys },
         /* An hour: a host that hears from a guest less often cannot tell it from a dead one. */
         { "heartbeat", h_seconds, .min = 1, .max = 3600, .label = "heartbeat" },
         /* Ten minutes: longer and a host that comes back waits too long for the guest. */

@@ -9,6 +9,8 @@
  *   apply: netplan          # netplan | networkd | [argv...]
  *   try: { timeout: 120, grace: 10, confirm: host }   # host | local | manual
  *   heartbeat: 30           # seconds between HEARTBEATs while a host is connected
+ *   guard: { restore-after: 300 }   # opt-in: HOST_LOST this long outside a try
+ *                           # restores the known-good configuration
  *   reopen: 60              # longest wait, in seconds, before opening the port again
  *                           # while it is missing or no host is connected
  *
@@ -80,6 +82,7 @@ typedef struct agent_config {
         agent_confirm_mode try_confirm;
         uint32_t heartbeat;             /* seconds */
         uint32_t reopen;                /* seconds */
+        uint32_t guard_restore_after;   /* guard.restore-after, seconds; 0: guard mode off */
 } agent_config;
 
 /* A config with every default. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "agent/agent-config.h"
 #include "agent/bus.h"
+#include "agent/engine.h"
 #include "agent/host-hint.h"
 #include "agent/live.h"
 #include "agent/manager.h"
@@ -22,13 +24,14 @@
 
 struct manager {
         sd_event *event;
-        char *config_path, *hint_path, *port_override;
+        char *config_path, *hint_path, *port_override, *root_dir;
         bool no_bus;
         agent_config *cfg;
         agent_config *hint;
         channel *channel;
         netlink_watch *watch;
         agent_bus *bus;
+        engine *engine;
         sd_event_source *sig_term, *sig_int, *sig_hup;
 
         ProtoAddresses current;         /* the last snapshot handed to the channel */
@@ -184,6 +187,8 @@ static void on_netlink(netlink_watch *w, uint64_t first_usec, void *userdata) {
                         m->batch_first_usec = 0;
                 agent_bus_emit_changed(m->bus);
         }
+        if (m->engine)
+                engine_network_changed(m->engine);
 }
 
 static void on_want_snapshot(channel *c, void *userdata) {
@@ -205,6 +210,9 @@ static void load_hint(manager *m) {
                 log_warning_errno(r, "ignoring the host hint %s: %s", m->hint_path, error ? error : "unreadable");
         agent_config_free(m->hint);
         m->hint = r < 0 ? NULL : h;
+        /* The engine borrows both. */
+        if (m->engine)
+                engine_set_config(m->engine, m->cfg, m->hint);
 }
 
 static void on_host_hello(channel *c, const ProtoHostHello *h, void *userdata) {
@@ -244,15 +252,50 @@ static void on_state(channel *c, channel_state s, void *userdata) {
 static void on_message(channel *c, const ProtoMessage *msg, void *userdata) {
         char a[IP_PREFIX_STRLEN] = "?";
 
-        /* Transactions come with `netguard try`; until then the proofs are only logged. */
+        manager *m = userdata;
+        char proof[IP_PREFIX_STRLEN + 128];
+
         if (msg->type == PROTO_TYPE_HOST_REACHED) {
                 (void) ip_addr_to_string(&msg->host_reached.address, a, sizeof(a));
-                log_info("the host reached us at %s (%s)", a, proto_proof_to_string(msg->host_reached.proof));
+                log_info("the host reached us at %s (%s), transaction %" PRIu64, a,
+                         proto_proof_to_string(msg->host_reached.proof), msg->host_reached.txn);
+                snprintf(proof, sizeof(proof), "%s at %s", proto_proof_to_string(msg->host_reached.proof) ?: "?", a);
+                if (m->engine)
+                        engine_host_reached(m->engine, msg->host_reached.txn, proof);
         } else if (msg->type == PROTO_TYPE_HOST_LOST) {
                 (void) ip_addr_to_string(&msg->host_lost.address, a, sizeof(a));
                 log_notice("the host lost us at %s: %s", a, msg->host_lost.reason);
+                snprintf(proof, sizeof(proof), "at %s: %.60s", a, msg->host_lost.reason);
+                if (m->engine)
+                        engine_host_lost(m->engine, msg->host_lost.txn, proof);
         }
 }
+
+/* The host hears of every transaction that it must (must-not-lose TXN), D-Bus of all. */
+static void on_txn_changed(engine *e, const txn *t, int proto_state, uint64_t deadline_realtime_usec,
+                           void *userdata) {
+        manager *m = userdata;
+
+        agent_bus_emit_transaction(m->bus, t->id, txn_state_to_string(t->state), t->reason);
+        if (proto_state > 0 && m->channel) {
+                ProtoMessage msg = { .type = PROTO_TYPE_TXN };
+                int r;
+
+                msg.txn.id = t->id;
+                msg.txn.state = (uint8_t) proto_state;
+                msg.txn.deadline_usec = proto_state == PROTO_TXN_PENDING ? deadline_realtime_usec : 0;
+                snprintf(msg.txn.reason, sizeof(msg.txn.reason), "%s", t->reason);
+                r = channel_send_reliable(m->channel, &msg);
+                if (r < 0)
+                        log_warning_errno(r, "cannot queue TXN %s of transaction %" PRIu64 " for the host: %m",
+                                          proto_txn_state_to_string(proto_state), t->id);
+        }
+        notify_status(m);
+}
+
+static const engine_callbacks engine_cb = {
+        .changed = on_txn_changed,
+};
 
 static const channel_callbacks channel_cb = {
         .want_snapshot = on_want_snapshot,
@@ -343,6 +386,7 @@ manager *manager_free(manager *m) {
         if (!m)
                 return NULL;
         agent_bus_free(m->bus);
+        engine_free(m->engine);
         netlink_watch_free(m->watch);
         channel_free(m->channel);
         sd_event_source_disable_unref(m->sig_term);
@@ -355,6 +399,7 @@ manager *manager_free(manager *m) {
         free(m->config_path);
         free(m->hint_path);
         free(m->port_override);
+        free(m->root_dir);
         free(m);
         return NULL;
 }
@@ -367,8 +412,18 @@ int manager_new(const manager_options *o, manager **ret) {
         m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
-        m->config_path = strdup(o && o->config_path ? o->config_path : AGENT_CONFIG_PATH);
-        m->hint_path = strdup(o && o->hint_path ? o->hint_path : AGENT_HOST_HINT_PATH);
+        m->root_dir = strdup(o && o->root_dir && *o->root_dir ? o->root_dir : "/");
+        if (!m->root_dir)
+                return -ENOMEM;
+        /* Under --root-dir every path is taken under it. */
+        if (o && o->config_path)
+                m->config_path = strdup(o->config_path);
+        else if (asprintf(&m->config_path, "%s%s", strcmp(m->root_dir, "/") ? m->root_dir : "", AGENT_CONFIG_PATH) < 0)
+                m->config_path = NULL;
+        if (o && o->hint_path)
+                m->hint_path = strdup(o->hint_path);
+        else if (asprintf(&m->hint_path, "%s%s", strcmp(m->root_dir, "/") ? m->root_dir : "", AGENT_HOST_HINT_PATH) < 0)
+                m->hint_path = NULL;
         if (!m->config_path || !m->hint_path)
                 return -ENOMEM;
         if (o && o->port) {
@@ -429,16 +484,27 @@ int manager_start(manager *m) {
         r = netlink_watch_new(m->event, NETLINK_WATCH_DEBOUNCE_USEC, on_netlink, m, &m->watch);
         if (r < 0)
                 return log_error_errno(r, "cannot subscribe to netlink: %m");
+        /* Transactions: a broken state directory must not silence the guest's reports. */
+        r = engine_new(m->event, &(engine_params) { .root = m->root_dir, .cfg = m->cfg, .hint = m->hint },
+                       &engine_cb, m, &m->engine);
+        if (r < 0)
+                log_error_errno(r, "cannot open the transaction state under %s, running without transactions: %m",
+                                m->root_dir);
         if (!m->no_bus) {
                 r = agent_bus_new(m->event, status_of, m, &m->bus);
                 if (r < 0)
                         log_warning_errno(r, "no system bus, running without D-Bus: %m");
+                agent_bus_set_engine(m->bus, m->engine);
         }
         /* The state at start, then the port: its first HELLO carries a snapshot. */
         (void) rebuild(m);
         r = channel_start(m->channel);
         if (r < 0)
                 return log_error_errno(r, "cannot start the channel: %m");
+        /* A transaction pending from before is rolled back now (its TXN goes out once a
+         * host connects: the outbox keeps it). */
+        if (m->engine && engine_start(m->engine) < 0)
+                log_error("transactions are recovered no further; `netguard rollback --force` restores the known-good");
         notify_status(m);
         return 0;
 }

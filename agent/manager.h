@@ -20,6 +20,7 @@ typedef struct manager_options {
         const char *hint_path;          /* NULL: AGENT_HOST_HINT_PATH */
         const char *port;               /* overrides agent.yaml's port: */
         bool no_bus;                    /* do not register on the system bus */
+        const char *root_dir;           /* NULL: "/"; the netplan, state and config paths under it */
 } manager_options;
 
 int manager_new(const manager_options *o, manager **ret);

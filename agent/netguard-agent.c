@@ -5,23 +5,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/engine.h"
 #include "agent/manager.h"
+#include "common/fault.h"
 #include "common/log.h"
 
 static void usage(FILE *f) {
-        fputs("usage: netguard-agent [--config FILE] [--hint-file FILE] [--port PATH] [--no-bus] [--debug]\n"
+        fputs("usage: netguard-agent [--root-dir DIR] [--config FILE] [--hint-file FILE] [--port PATH]\n"
+              "                      [--no-bus] [--debug]\n"
+              "       netguard-agent --list-fault-points\n"
               "\n"
+              "  --root-dir DIR    take every path under DIR: etc/netplan, run/netplan,\n"
+              "                    var/lib/netguard, run/netguard, etc/netguard/agent.yaml (tests)\n"
               "  --config FILE     agent configuration (default /etc/netguard/agent.yaml)\n"
               "  --hint-file FILE  where the host's hint is kept (default /run/netguard/host-hint.yaml)\n"
               "  --port PATH       the virtio-serial port (default: agent.yaml's port:, else\n"
               "                    /dev/virtio-ports/io.netguard.agent.0)\n"
               "  --no-bus          do not register io.netguard.Agent1 on the system bus\n"
-              "  --debug           log debug messages\n",
+              "  --debug           log debug messages\n"
+              "  --list-fault-points  print every fault point (NETGUARD_FAULT=NAME[:N]) and exit\n",
               f);
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_CONFIG = 0x100, ARG_HINT, ARG_PORT, ARG_NO_BUS, ARG_DEBUG, ARG_VERSION };
+        enum { ARG_CONFIG = 0x100, ARG_HINT, ARG_PORT, ARG_NO_BUS, ARG_DEBUG, ARG_VERSION, ARG_ROOT_DIR,
+               ARG_LIST_FAULT_POINTS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -30,6 +38,8 @@ int main(int argc, char *argv[]) {
                 { "port", required_argument, NULL, ARG_PORT },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 { "debug", no_argument, NULL, ARG_DEBUG },
+                { "root-dir", required_argument, NULL, ARG_ROOT_DIR },
+                { "list-fault-points", no_argument, NULL, ARG_LIST_FAULT_POINTS },
                 {},
         };
         _cleanup_(manager_freep) manager *m = NULL;
@@ -60,6 +70,21 @@ int main(int argc, char *argv[]) {
                 case ARG_DEBUG:
                         log_set_max_level(LOG_LEVEL_DEBUG);
                         break;
+                case ARG_ROOT_DIR:
+                        if (!*optarg) {
+                                log_error("--root-dir needs a directory");
+                                return 2;
+                        }
+                        o.root_dir = optarg;
+                        break;
+                case ARG_LIST_FAULT_POINTS:
+                        /* The file side's (txn-disk) and the engine's, in the order a try
+                         * reaches them. */
+                        for (size_t i = 0; fault_point_names[i]; i++)
+                                puts(fault_point_names[i]);
+                        for (size_t i = 0; engine_fault_points[i]; i++)
+                                puts(engine_fault_points[i]);
+                        return 0;
                 default:
                         usage(stderr);
                         return 2;

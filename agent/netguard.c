@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* netguard: the guest CLI. This issue brings `check`; try/confirm/rollback/status/history
- * come with the agent daemon. */
+/* netguard: the guest CLI: `check` here; `status` (status.c) and try/confirm/rollback/
+ * history (txn-client.c) ask netguard-agent over D-Bus. */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -9,8 +9,10 @@
 #include "agent/check-context.h"
 #include "agent/rule.h"
 #include "agent/status.h"
+#include "agent/txn-client.h"
 #include "common/ether-addr.h"
 #include "common/log.h"
+#include "common/parse-util.h"
 
 enum {
         EXIT_SAFE = 0,
@@ -24,6 +26,10 @@ static void usage(FILE *f) {
               "                      [--netplan-version VER] [FILE...]\n"
               "       netguard check --explain NGnnn\n"
               "       netguard status [--json]\n"
+              "       netguard try [--root-dir DIR] [--timeout SEC] [--force] [--json] [FILE...]\n"
+              "       netguard confirm [--json] [TXN]\n"
+              "       netguard rollback [--force] [--json] [TXN]\n"
+              "       netguard history [--json]\n"
               "       netguard --help | --version\n"
               "\n"
               "check  judge netplan FILEs (each standing as etc/netplan/<basename>), or the\n"
@@ -39,7 +45,17 @@ static void usage(FILE *f) {
               "  --explain NGnnn        describe a rule\n"
               "\n"
               "status  ask netguard-agent over D-Bus: exit 0 a host is connected, 1 no host,\n"
-              "        3 the agent cannot be reached.\n",
+              "        3 the agent cannot be reached.\n"
+              "\n"
+              "try     run check on FILEs (or the edits in /etc/netplan) and refuse what it\n"
+              "        refuses (exit 1 refused, 2 invalid) unless --force; then netguard-agent\n"
+              "        applies them as a transaction that rolls back unless confirmed within\n"
+              "        --timeout SEC (default: try.timeout of agent.yaml). Exit 0 applied and\n"
+              "        awaiting confirmation, 1 refused or rolled back, 2 invalid, 3 no agent.\n"
+              "confirm keep the pending transaction (or TXN): exit 0 confirmed, 1 not.\n"
+              "rollback undo it now and wait for the outcome: exit 0 rolled back, 1 failed;\n"
+              "        --force restores the known-good configuration whatever the journal says.\n"
+              "history the transactions the agent keeps journals of.\n",
               f);
 }
 
@@ -284,6 +300,104 @@ out:
         return status;
 }
 
+/* try, confirm, rollback, history: argv[0] is the command. */
+static int cmd_txn(int argc, char *argv[]) {
+        enum { ARG_ROOT_DIR = 0x100, ARG_MGMT, ARG_JSON, ARG_TIMEOUT, ARG_FORCE };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "root-dir", required_argument, NULL, ARG_ROOT_DIR },
+                { "mgmt", required_argument, NULL, ARG_MGMT },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "force", no_argument, NULL, ARG_FORCE },
+                {},
+        };
+        const char *cmd = argv[0];
+        bool is_try = strcmp(cmd, "try") == 0, json = false, force = false;
+        check_options args = {};
+        uint32_t timeout = 0;
+        uint64_t id = 0;
+        int c, status;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                case ARG_ROOT_DIR:
+                case ARG_MGMT:
+                case ARG_TIMEOUT:
+                        if (!is_try) {
+                                log_error("%s: --%s is an option of try", cmd, c == ARG_ROOT_DIR ? "root-dir"
+                                                                               : c == ARG_MGMT ? "mgmt" : "timeout");
+                                return TXN_EXIT_INVALID;
+                        }
+                        if (c == ARG_ROOT_DIR)
+                                args.root_dir = optarg;
+                        else if (c == ARG_MGMT)
+                                args.mgmt = optarg;
+                        /* A day at most: a try is a window, not a state. */
+                        else if (parse_range_u32(optarg, 1, 86400, &timeout) < 0) {
+                                log_error("--timeout: '%s' is not a number of seconds from 1 to 86400", optarg);
+                                return TXN_EXIT_INVALID;
+                        }
+                        break;
+                case ARG_JSON:
+                        json = true;
+                        break;
+                case ARG_FORCE:
+                        if (strcmp(cmd, "try") != 0 && strcmp(cmd, "rollback") != 0) {
+                                log_error("%s: --force is an option of try and rollback", cmd);
+                                return TXN_EXIT_INVALID;
+                        }
+                        force = true;
+                        break;
+                default:
+                        usage(stderr);
+                        return TXN_EXIT_INVALID;
+                }
+
+        if (is_try) {
+                if (args.root_dir && !*args.root_dir) {
+                        log_error("--root-dir needs a directory");
+                        return TXN_EXIT_INVALID;
+                }
+                args.files = argv + optind;
+                args.n_files = (size_t) (argc - optind);
+                /* The same judgement as `netguard check`, in this process, before the agent
+                 * is asked anything. */
+                status = cmd_check(&args, false);
+                if (status != EXIT_SAFE && !force) {
+                        if (status != EXIT_CANNOT_JUDGE)
+                                fprintf(stderr, "netguard: not tried (--force tries it anyway)\n");
+                        return status;
+                }
+                if (status != EXIT_SAFE)
+                        fprintf(stderr, "netguard: --force: trying it anyway; it rolls back unless confirmed\n");
+                return txn_client_try(args.files, args.n_files, timeout, force, json, status);
+        }
+
+        if (strcmp(cmd, "history") == 0) {
+                if (optind < argc) {
+                        log_error("history takes no argument");
+                        return TXN_EXIT_INVALID;
+                }
+                return txn_client_history(json);
+        }
+        if (argc - optind > 1) {
+                log_error("%s: one transaction id at most", cmd);
+                return TXN_EXIT_INVALID;
+        }
+        if (optind < argc && txn_client_parse_id(argv[optind], &id) < 0) {
+                log_error("%s: '%s' is not a transaction id", cmd, argv[optind]);
+                return TXN_EXIT_INVALID;
+        }
+        if (strcmp(cmd, "confirm") == 0)
+                return txn_client_confirm(id, json);
+        return txn_client_rollback(id, force, json);
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_ROOT_DIR = 0x100, ARG_MGMT, ARG_JSON, ARG_EXPLAIN, ARG_NETPLAN_VERSION, ARG_VERSION };
         static const struct option options[] = {
@@ -317,6 +431,9 @@ int main(int argc, char *argv[]) {
                 log_error("usage: netguard status [--json]");
                 return STATUS_EXIT_NO_AGENT;
         }
+        if (argc >= 2 && (strcmp(argv[1], "try") == 0 || strcmp(argv[1], "confirm") == 0 ||
+                          strcmp(argv[1], "rollback") == 0 || strcmp(argv[1], "history") == 0))
+                return cmd_txn(argc - 1, argv + 1);
         if (argc < 2 || strcmp(argv[1], "check") != 0) {
                 if (argc >= 2)
                         log_error("unknown command '%s'", argv[1]);
