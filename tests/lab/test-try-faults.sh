@@ -72,7 +72,7 @@ restore() {
         wait_for "$dhcp after restore" 20 has_addr "$dhcp" >/dev/null || return 1
         wait_for "192.0.2.77 gone after restore" 10 lacks_addr 192.0.2.77 >/dev/null || return 1
         "$lab" service-start "$labdir" agent
-        wait_for "the agent on the bus" 10 g "$netguard" status >/dev/null || return 1
+        wait_for "the agent on the bus" 10 agent_on_bus || return 1
         [ "$(etc_sum)" = "$kg_sum" ]
 }
 
@@ -82,7 +82,7 @@ fault_agent_start() {
         nsenter -t "$(cat "$labdir/pids/holder")" -m -n -- env NETGUARD_FAULT="$1" "$agent" \
                 </dev/null >>"$labdir/guest/log/agent.log" 2>&1 &
         fpid=$!
-        wait_for "the faulting agent on the bus" 10 g "$netguard" status >/dev/null
+        wait_for "the faulting agent on the bus" 10 agent_on_bus
 }
 fault_alive() { [ -n "$fpid" ] && kill -0 "$fpid" 2>/dev/null; }
 fault_dead() { ! fault_alive; }
@@ -117,7 +117,7 @@ run_point() {
         kill) "$lab" service-start "$labdir" agent ;;
         reboot|power-loss) "$lab" "$mode" "$labdir" agent >/dev/null 2>&1 ;;
         esac
-        wait_for "the agent back on the bus" 15 g "$netguard" status >/dev/null || { echo "agent-not-back"; return; }
+        wait_for "the agent back on the bus" 15 agent_on_bus || { echo "agent-not-back"; return; }
         wait_for "recovery to settle" 30 settled >/dev/null || { echo "not-settled"; return; }
         s=$(etc_sum)
         if [ "$s" = "$kg_sum" ]; then

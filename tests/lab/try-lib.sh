@@ -51,22 +51,27 @@ try_up() {
         kill -HUP "$(cat "$labdir/pids/dbus")"
         "$lab" service-add "$labdir" agent "$agent"
         "$lab" service-start "$labdir" agent
-        wait_for "the agent on the guest's bus" 10 g "$netguard" status
+        wait_for "the agent on the guest's bus" 10 agent_on_bus
         known_good=$(etc_sum)
         mkdir -p "$cand"
 }
 
-# Polls CMD... every 0.1 s for up to SECS; the first argument is what it waits for.
+# Polls CMD... every 0.1 s for up to SECS of wall time (a loaded machine makes each poll
+# slow: counting polls would stretch the wait); the first argument is what it waits for.
 wait_for() {
-        local what=$1 secs=$2
+        local what=$1 secs=$2 end
         shift 2
-        for _ in $(seq 1 $((secs * 10))); do
+        end=$(( $(now_ms) + secs * 1000 ))
+        while :; do
                 "$@" >/dev/null 2>&1 && return 0
+                [ "$(now_ms)" -lt "$end" ] || break
                 sleep 0.1
         done
         echo "# timed out after ${secs}s waiting for $what"
         return 1
 }
+# The agent answers on the guest's bus (status exits 3 only when it cannot be reached).
+agent_on_bus() { local rc=0; g "$netguard" status >/dev/null 2>&1 || rc=$?; [ "$rc" != 3 ]; }
 
 # Writes candidate FILE (in $cand) moving eth0 to ADDR/LEN, or to dhcp.
 cand_eth0() {
