@@ -340,8 +340,13 @@ static void start_probe(HwMachine *m) {
         m->ssh_attempts++;
         r = ssh_probe_new(&c->address, m->port, m->user, m->pin, m->identity, &m->probe);
         if (r < 0) {
-                handle(m, m->current + 1 < m->n_candidates ? MACHINE_EVENT_PROBE_FAILED_MORE
-                                                            : MACHINE_EVENT_PROBE_FAILED);
+                /* Refused at once (libssh's first step can see it): on to the next
+                 * candidate, as probe_dispatch does; the same one again would never end. */
+                if (m->current + 1 < m->n_candidates) {
+                        m->current++;
+                        handle(m, MACHINE_EVENT_PROBE_FAILED_MORE);
+                } else
+                        handle(m, MACHINE_EVENT_PROBE_FAILED);
                 return;
         }
         m->probe_generation++;
@@ -356,11 +361,12 @@ static void apply_before(HwMachine *m, unsigned actions, MachineEvent cause, uin
         if (actions & MACHINE_ACTION_ABORT_PROBE)
                 release_slot(m);
         if ((actions & MACHINE_ACTION_LOST) && m->channel) {
-                /* For a transaction: the address this round tried (none: nothing in the
-                 * machine's networks to try), else the one proven before. */
+                /* For a transaction: the round's best candidate, the agent's own report
+                 * when there is one (none: nothing in the machine's networks to try),
+                 * else the address proven before. */
                 const ip_addr *a = &m->verified;
                 if (txn != 0)
-                        a = m->n_candidates > 0 ? &m->candidates[m->current].address : &(ip_addr) {};
+                        a = m->n_candidates > 0 ? &m->candidates[0].address : &(ip_addr) {};
                 (void) channel_send_host_lost_txn(m->channel, now, a,
                                                   cause == MACHINE_EVENT_KEY_MISMATCH ? "ssh: host key mismatch"
                                                   : m->n_candidates == 0 ? "no address in the machine's networks"

@@ -444,7 +444,10 @@ static void test_txn(void **state) {
         _cleanup_free_ char *reached_file = NULL, *stop_file = NULL, *line = NULL, *lost = NULL;
         HostWatchMachineConfig c = machine("vm-txn");
         Rec rec = { .remove_when = _HOSTWATCH_STATE_INVALID };
-        HostWatch *hw = new_hw(&rec, NULL);
+        /* a stale neighbour entry (the DHCP address) is a candidate too: its SYNs go
+         * unanswered, so the probe timeout bounds how soon the loss is known */
+        HostWatchConfig cfg = { .min_connect_timeout_usec = 2000000 };
+        HostWatch *hw = new_hw(&rec, &cfg);
         Cond heard = { .hw = hw, .name = "vm-txn", .state = HOSTWATCH_STATE_VERIFIED,
                        .evidence = HOSTWATCH_EVIDENCE_AGENT };
         HostWatchWhere w;
@@ -495,7 +498,7 @@ static void test_txn(void **state) {
         assert_true(asprintf(&lost, "LOST %s txn=6", guest) > 0);
         Reached l6 = { hw, reached_file, lost };
         write_txn(stop_file, "6 1");
-        assert_true(loop_run_until(hw, reached, &l6, 10000));
+        assert_true(loop_run_until(hw, reached, &l6, 20000));
         assert_int_equal(hostwatch_where(hw, "vm-txn", &w), 0);
         assert_int_equal(w.txn, 6);
         assert_false(w.txn_proven);
