@@ -67,7 +67,7 @@ restore() {
         rm -f "$etc"/*
         cp -p "$labdir/orig"/* "$etc/"
         rm -rf "${state:?}"/*
-        g sh -c 'rm -f /run/netplan/*' 2>/dev/null || true
+        g sh -c 'rm -f /run/netplan/* /run/netguard/reapply-pending' 2>/dev/null || true
         "$lab" apply-netplan "$labdir" >/dev/null 2>&1
         wait_for "$dhcp after restore" 20 has_addr "$dhcp" >/dev/null || return 1
         wait_for "192.0.2.77 gone after restore" 10 lacks_addr 192.0.2.77 >/dev/null || return 1

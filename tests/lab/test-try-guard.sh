@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Guard mode (`guard: {restore-after: 3}`): outside any transaction the user applies a bad
+# Guard mode (`guard: {restore-after: 10}`): outside any transaction the user applies a bad
 # config the plain way (`lab apply-netplan`, what `netplan apply` is here) moving eth0 to
 # 198.51.100.7/24. The host (hostwatch-follow) loses the guest and says HOST_LOST; after
 # restore-after the agent restores the known-good: the DHCP address is back, /etc/netplan
@@ -11,7 +11,7 @@
 # shellcheck source=tests/lab/try-lib.sh
 . "$(dirname "$0")/try-lib.sh"
 
-try_up "try: { timeout: 60, grace: 10, confirm: host }" "guard: { restore-after: 3 }"
+try_up "try: { timeout: 60, grace: 10, confirm: host }" "guard: { restore-after: 10 }"
 ok "lab up, agent running, guest on DHCP at $dhcp"
 follow_start 600
 check "the host verified the guest at $dhcp" wait_for "hostwatch verified" 20 follow_has "verified at $dhcp"
@@ -24,7 +24,7 @@ check "the plain apply went live: 198.51.100.7" wait_for "198.51.100.7" 10 has_a
 check "the host lost the guest" wait_for "hostwatch lost" 20 follow_has "-> (backoff|key-mismatch)"
 check "guard restored the known-good: $dhcp back" wait_for "$dhcp" 40 has_addr "$dhcp"
 t1=$(now_ms)
-echo "# plain apply -> $dhcp back by guard: $((t1 - t0)) ms (restore-after 3 s, host connect timeout 3 s)"
+echo "# plain apply -> $dhcp back by guard: $((t1 - t0)) ms (restore-after 10 s, host connect timeout 3 s)"
 check "198.51.100.7 is gone" wait_for "198.51.100.7 gone" 10 lacks_addr 198.51.100.7
 check "/etc/netplan byte-identical to the known-good" wait_for "/etc = known-good" 10 etc_is_known_good
 kept() { grep -rlq '198.51.100.7/24' "$state/rejected" 2>/dev/null; }
