@@ -3,7 +3,8 @@
 # Fault points (issue 11's acceptance): for every point `netguard-agent
 # --list-fault-points` names, a try is started with the agent under NETGUARD_FAULT=<point>
 # (it dies there with 137, as kill -9 would leave it), along a try that is confirmed and
-# one that is rolled back (whichever reaches the point). Then, per MODE:
+# one that is rolled back, or `netguard rollback --force` (whichever reaches the point).
+# Then, per MODE:
 #   kill        the agent is started again (as a service would be)
 #   reboot      the guest reboots (/run wiped, links reset, networkd applies /etc)
 #   power-loss  every guest process SIGKILLed, then the same boot
@@ -68,11 +69,13 @@ restore() {
         cp -p "$labdir/orig"/* "$etc/"
         rm -rf "${state:?}"/*
         g sh -c 'rm -f /run/netplan/* /run/netguard/reapply-pending' 2>/dev/null || true
-        "$lab" apply-netplan "$labdir" >/dev/null 2>&1
-        wait_for "$dhcp after restore" 20 has_addr "$dhcp" >/dev/null || return 1
-        wait_for "192.0.2.77 gone after restore" 10 lacks_addr 192.0.2.77 >/dev/null || return 1
-        "$lab" service-start "$labdir" agent
-        wait_for "the agent on the bus" 10 agent_on_bus || return 1
+        # the known-good applied again, unless it is what is live already
+        if ! has_addr "$dhcp" || has_addr 192.0.2.77; then
+                "$lab" apply-netplan "$labdir" >/dev/null 2>&1
+                wait_for "$dhcp after restore" 20 has_addr "$dhcp" >/dev/null || return 1
+                wait_for "192.0.2.77 gone after restore" 10 lacks_addr 192.0.2.77 >/dev/null || return 1
+        fi
+        # (the next agent's first start takes /etc/netplan as the known-good)
         [ "$(etc_sum)" = "$kg_sum" ]
 }
 
@@ -88,7 +91,9 @@ fault_alive() { [ -n "$fpid" ] && kill -0 "$fpid" 2>/dev/null; }
 fault_dead() { ! fault_alive; }
 settled() { ! journal_newest >/dev/null 2>&1 || [ -z "$(journal_newest)" ] || txn_rolled_back || txn_committed; }
 
-# Runs POINT along PATH (confirm|rollback) and MODE; prints the outcome word.
+applied_or_dead() { fault_dead || has_addr 192.0.2.77; }
+
+# Runs POINT along PATH (confirm|rollback|force) and MODE; prints the outcome word.
 # not-reached: the point is not on this path (the agent did not die).
 run_point() {
         local point=$1 path=$2 mode=$3 st s
@@ -96,11 +101,14 @@ run_point() {
         fault_agent_start "$point" || true
         if fault_alive; then
                 try_start --force --timeout 60 "$cand/50-lab.yaml"
-                wait_for "applied or dead" 20 bash -c "! kill -0 $fpid 2>/dev/null || '$lab' guest-addr '$labdir' | grep -qx 192.0.2.77" >/dev/null || true
+                wait_for "applied or dead" 20 applied_or_dead >/dev/null || true
                 if fault_alive; then
-                        if [ "$path" = confirm ]; then g "$netguard" confirm >/dev/null 2>&1 || true
-                        else g "$netguard" rollback >/dev/null 2>&1 || true; fi
-                        wait_for "the agent to die at $point" 20 fault_dead >/dev/null || true
+                        case $path in
+                        confirm) g "$netguard" confirm >/dev/null 2>&1 || true ;;
+                        rollback) g "$netguard" rollback >/dev/null 2>&1 || true ;;
+                        force) g env NETGUARD_FAULT="$point" "$netguard" rollback --force >/dev/null 2>&1 || true ;;
+                        esac
+                        wait_for "the agent to die at $point" 15 fault_dead >/dev/null || true
                 fi
         fi
         if fault_alive; then
@@ -138,9 +146,13 @@ run_point() {
 declare -A result
 pass=0 bad=0 unreached=0
 for point in "${points[@]}"; do
-        # The commit steps come only on the way to confirmed; everything else is tried on
-        # the way to rolled back first.
-        case $point in commit:*) paths=(confirm rollback) ;; *) paths=(rollback confirm) ;; esac
+        # The commit steps come only on the way to confirmed, the forced ones only with
+        # `netguard rollback --force`; everything else is tried on the way to rolled back first.
+        case $point in
+        commit:*|engine:confirm-received|engine:committed) paths=(confirm rollback force) ;;
+        force:*) paths=(force rollback confirm) ;;
+        *) paths=(rollback confirm force) ;;
+        esac
         for mode in "${modes[@]}"; do
                 t=$(now_ms)
                 out=not-reached
@@ -151,7 +163,7 @@ for point in "${points[@]}"; do
                 result[$point,$mode]="$out${path:+ ($path)}"
                 case $out in
                 known-good|candidate) pass=$((pass + 1)); ok "$point, $mode: $out after recovery ($path path, $(( $(now_ms) - t )) ms)" ;;
-                not-reached) unreached=$((unreached + 1)); fail "$point, $mode: never reached on a confirmed or rolled-back try" ;;
+                not-reached) unreached=$((unreached + 1)); fail "$point, $mode: never reached on a confirmed, rolled-back or forced try" ;;
                 *) bad=$((bad + 1)); fail "$point, $mode: $out ($path path)" ;;
                 esac
         done

@@ -15,6 +15,11 @@ try_up "try: { timeout: 60, grace: 10, confirm: host }" "guard: { restore-after:
 ok "lab up, agent running, guest on DHCP at $dhcp"
 follow_start 600
 check "the host verified the guest at $dhcp" wait_for "hostwatch verified" 20 follow_has "verified at $dhcp"
+# The precondition: the agent heard the proof before the user edits (a HOST_REACHED that
+# arrives later, e.g. resent after the agent's HELLO, is taken as proof of what is on
+# disk then: see the report of issue 11).
+agent_heard() { grep -q "the host reached us at $dhcp" "$labdir/guest/log/agent.log"; }
+check "the agent heard HOST_REACHED at $dhcp" wait_for "HOST_REACHED in the agent" 20 agent_heard
 
 netplan_eth0 198.51.100.7/24
 cp "$etc/50-lab.yaml" "$labdir/user-edit.yaml"
