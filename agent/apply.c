@@ -239,8 +239,15 @@ static int spawn(apply *a, char *const *argv) {
         int pipefd[2], r;
         pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+        /* Only our end is non-blocking: a child writing to a full pipe must wait, not fail. */
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return negative_errno();
+        if (fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
+                r = negative_errno();
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
         pid = fork();
         if (pid < 0) {
                 r = negative_errno();

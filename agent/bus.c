@@ -168,7 +168,7 @@ static int method_try(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         uint64_t id;
         int force, r;
         uid_t uid = (uid_t) -1;
-        sd_bus_creds *creds;
+        sd_bus_creds *creds = NULL;
 
         if (!b->engine)
                 return sd_bus_error_set(error, AGENT_BUS_ERROR_FAILED, "transactions are not available");
@@ -210,9 +210,10 @@ static int method_try(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         if (r < 0)
                 return r;
         /* Who asked, for the journal. */
-        creds = sd_bus_message_get_creds(msg);
-        if (creds)
+        if (sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds) >= 0) {
                 (void) sd_bus_creds_get_euid(creds, &uid);
+                sd_bus_creds_unref(creds);
+        }
         if (asprintf(&origin, "D-Bus Try from %s (uid %d)%s", sd_bus_message_get_sender(msg) ?: "?", (int) uid,
                      force ? ", check overridden (--force)" : "") < 0)
                 return -ENOMEM;

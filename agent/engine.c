@@ -276,8 +276,8 @@ static void changed(engine *e, bool report) {
                 marker_set(e, false);
                 e->n_created = 0;
         } else
-                log_info("transaction %" PRIu64 ": %s%s%s", t->id, txn_state_to_string(t->state),
-                         t->reason[0] ? " (" : "", t->reason[0] ? t->reason : "");
+                log_info("transaction %" PRIu64 ": %s%s%s%s", t->id, txn_state_to_string(t->state),
+                         t->reason[0] ? " (" : "", t->reason, t->reason[0] ? ")" : "");
         if (e->cb.changed)
                 e->cb.changed(e, t, report ? proto_state_of(t->state) : 0, realtime_of(t->deadline_usec),
                               e->userdata);
@@ -316,8 +316,48 @@ static int add_index(int *list, size_t *n, int ifindex) {
         return 0;
 }
 
+static void add_matching(const np_netdef *d, const live_state *live, int *list, size_t *n) {
+        for (size_t i = 0; d && i < live->n_links; i++) {
+                const live_link *l = &live->links[i];
+                np_link_info info = {
+                        .name = l->name,
+                        .mac = l->has_mac ? l->mac : NULL,
+                        .perm_mac = l->has_perm_mac ? l->perm_mac : NULL,
+                        .driver = l->driver[0] ? l->driver : NULL,
+                };
+
+                if (np_netdef_matches(d, &info))
+                        (void) add_index(list, n, l->ifindex);
+        }
+}
+
+/* A changed definition changes what netplan renders for its relatives too: the parent of
+ * a VLAN gets VLAN=, the members of a bond or bridge get Bond=/Bridge=. So the links of
+ * the definition, of its parent and members, and of whoever names it as such. */
+static void add_related(const np_config *c, const char *id, const live_state *live, int *list, size_t *n) {
+        const np_netdef *d = c ? np_config_netdef_by_id(c, id) : NULL;
+
+        if (!c)
+                return;
+        add_matching(d, live, list, n);
+        if (d && d->link)
+                add_matching(np_config_netdef_by_id(c, d->link), live, list, n);
+        for (size_t i = 0; d && d->interfaces && d->interfaces[i]; i++)
+                add_matching(np_config_netdef_by_id(c, d->interfaces[i]), live, list, n);
+        for (size_t k = 0; k < np_config_n_netdefs(c); k++) {
+                const np_netdef *o = np_config_netdef_at(c, k);
+                bool names = o->link && strcmp(o->link, id) == 0;
+
+                for (size_t i = 0; !names && o->interfaces && o->interfaces[i]; i++)
+                        names = strcmp(o->interfaces[i], id) == 0;
+                if (names)
+                        add_matching(o, live, list, n);
+        }
+}
+
 /* The links whose definition differs between from and to (by ifindex), as networkd
- * matches them; without both configurations, every link but loopback. */
+ * matches them, with their relatives; without both configurations, every link but
+ * loopback. */
 static size_t affected_links(const np_config *from, const np_config *to, const live_state *live, int *list) {
         np_diff diff = {};
         size_t n = 0;
@@ -329,22 +369,8 @@ static size_t affected_links(const np_config *from, const np_config *to, const l
                 return n;
         }
         for (size_t c = 0; c < diff.n; c++) {
-                const np_netdef *defs[2] = { np_config_netdef_by_id(from, diff.changes[c].id),
-                                             np_config_netdef_by_id(to, diff.changes[c].id) };
-
-                for (size_t i = 0; i < live->n_links; i++) {
-                        const live_link *l = &live->links[i];
-                        np_link_info info = {
-                                .name = l->name,
-                                .mac = l->has_mac ? l->mac : NULL,
-                                .perm_mac = l->has_perm_mac ? l->perm_mac : NULL,
-                                .driver = l->driver[0] ? l->driver : NULL,
-                        };
-
-                        for (size_t k = 0; k < 2; k++)
-                                if (defs[k] && np_netdef_matches(defs[k], &info))
-                                        (void) add_index(list, &n, l->ifindex);
-                }
+                add_related(from, diff.changes[c].id, live, list, &n);
+                add_related(to, diff.changes[c].id, live, list, &n);
         }
         np_diff_clear(&diff);
         return n;
@@ -600,6 +626,13 @@ static void check_network(engine *e) {
         ok = mgmt_reachable(e, live, &addr, &ifindex);
 
         if (e->t.state == TXN_VERIFYING_OLD) {
+                char have[IP_PREFIX_STRLEN] = "none", want[IP_PREFIX_STRLEN] = "any";
+
+                if (ok)
+                        (void) ip_prefix_to_string(&addr, have, sizeof(have));
+                if (e->have_old)
+                        (void) ip_prefix_to_string(&e->old_addr, want, sizeof(want));
+                log_debug("transaction %" PRIu64 ": management address %s, waiting for %s", e->t.id, have, want);
                 /* The address the host reached before, if we knew it; else any it reaches. */
                 if (ok && (!e->have_old || ip_addr_equal(&addr, &e->old_addr))) {
                         fault_point("engine:verified");
@@ -652,8 +685,11 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         engine *e = userdata;
 
         check_network(e);
-        if (e->tick_src && (e->t.state == TXN_AWAITING_CONFIRM || e->t.state == TXN_VERIFYING_OLD))
-                (void) sd_event_source_set_time_relative(e->tick_src, ENGINE_TICK_USEC);
+        /* A time source fires once: set it again while the network is watched. */
+        if (e->tick_src && (e->t.state == TXN_AWAITING_CONFIRM || e->t.state == TXN_VERIFYING_OLD) &&
+            (sd_event_source_set_time_relative(e->tick_src, ENGINE_TICK_USEC) < 0 ||
+             sd_event_source_set_enabled(e->tick_src, SD_EVENT_ONESHOT) < 0))
+                log_error("cannot arm the transaction's network watch again");
         return 0;
 }
 
@@ -950,6 +986,9 @@ int engine_start(engine *e) {
                 snprintf(e->confirm, sizeof(e->confirm), "%s", agent_confirm_mode_to_string(e->cfg->try_confirm));
                 (void) txn_init_rollback(&e->t, rec.id, &to, false, "the agent started with it pending", mono_usec());
                 marker_set(e, true);
+                /* The journal's record of the links is not read back: what the staged
+                 * candidate has and the known-good lacks, live now, goes. */
+                created_by(e);
                 changed(e, true);
                 /* txn_disk_recover did the abort. */
                 handle(e, TXN_EVENT_ABORTED, NULL);

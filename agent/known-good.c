@@ -190,7 +190,7 @@ static int load_gen(const char *dir, uint64_t gen, known_good **ret, char **ret_
         _cleanup_free_ char *gdir = NULL, *mpath = NULL, *manifest = NULL, *err = NULL;
         char *line, *save = NULL;
         size_t size, listed = 0;
-        bool have_set = false;
+        bool have_set = false, seen[NETPLAN_SET_MAX_FILES] = {};
         int r;
 
         if (asprintf(&gdir, "%s/gen-%010" PRIu64, dir, gen) < 0 || !(mpath = path_join(gdir, "MANIFEST")))
@@ -222,6 +222,11 @@ static int load_gen(const char *dir, uint64_t gen, known_good **ret, char **ret_
                         if (sscanf(line, "set %64s %" SCNu64 " %n", hex, &t, &consumed) != 2 || consumed == 0 ||
                             sha256_from_hex(hex, want) < 0)
                                 return fail(ret_error, -EBADMSG, "%s: malformed 'set' line", mpath);
+                        for (size_t i = 0; i < set->n_files; i++)
+                                if (!seen[i])
+                                        return fail(ret_error, -EBADMSG,
+                                                    "%s/%s: not listed in the MANIFEST (added after it was proven)",
+                                                    gdir, set->files[i].name);
                         netplan_set_digest(set, got);
                         if (memcmp(want, got, sizeof got) != 0) {
                                 sha256_to_hex(got, have_hex);
@@ -248,6 +253,7 @@ static int load_gen(const char *dir, uint64_t gen, known_good **ret, char **ret_
                                     "%s/%s: %zu bytes with sha256 %s, the MANIFEST says %" PRIu64
                                     " bytes with %s (the file was changed after it was proven)",
                                     gdir, name, f->size, have_hex, fsize, hex);
+                seen[f - set->files] = true;
                 listed++;
         }
         if (!have_set)

@@ -406,7 +406,7 @@ int txn_client_confirm(uint64_t id, bool json) {
         r = get_view(&c, &v);
         if (r < 0 || v.id != got) {
                 v = (txn_view) { .id = got };
-                snprintf(v.state, sizeof(v.state), "%s", state ? state : "?");
+                snprintf(v.state, sizeof(v.state), "%s", state);
         }
         return print_view(&v, json, status);
 }

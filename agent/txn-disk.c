@@ -14,6 +14,7 @@
 #include "agent/staging.h"
 #include "agent/txn-disk.h"
 #include "common/fault.h"
+#include "common/file-read.h"
 #include "common/fs-util.h"
 #include "common/strv.h"
 
@@ -312,9 +313,11 @@ static int plan_record(const netplan_set *plan, char **ret) {
 }
 
 /* The staging plan from the journal's `staging` record: names and checksums, with the
- * bytes taken from the candidate or the empty shadow. A name whose bytes cannot be
- * rebuilt is left out (its file, if any, is then not ours to remove). */
-static int plan_from_record(const journal_record *rec, const netplan_set *candidate, netplan_set **ret) {
+ * bytes taken from the candidate, the empty shadow, or the file in run/netplan when its
+ * checksum is the recorded one (the candidate's copy may be unreadable). A name none of
+ * these match is left out: its file, if any, is not ours to remove. */
+static int plan_from_record(const journal_record *rec, const netplan_set *candidate, const char *rundir,
+                            netplan_set **ret) {
         _cleanup_(netplan_set_freep) netplan_set *plan = NULL;
         _cleanup_free_ char *list = NULL;
         uint8_t shadow[SHA256_DIGEST_SIZE];
@@ -342,8 +345,18 @@ static int plan_from_record(const journal_record *rec, const netplan_set *candid
                         r = netplan_set_put(plan, tok, f->data, f->size);
                 else if (memcmp(shadow, want, sizeof want) == 0)
                         r = netplan_set_put(plan, tok, STAGING_EMPTY_SHADOW, strlen(STAGING_EMPTY_SHADOW));
-                else
+                else {
+                        _cleanup_free_ char *p = path_join(rundir, tok), *data = NULL;
+                        uint8_t got[SHA256_DIGEST_SIZE];
+                        size_t size;
+
                         r = 0;
+                        if (p && read_file_bounded(p, NETPLAN_SET_MAX_FILE_SIZE, 0, &data, &size, NULL) >= 0) {
+                                sha256(data, size, got);
+                                if (memcmp(got, want, sizeof got) == 0)
+                                        r = netplan_set_put(plan, tok, data, size);
+                        }
+                }
                 if (r < 0)
                         return r;
         }
@@ -419,7 +432,7 @@ static int attach(txn_disk *d, uint64_t id, const journal_log *l) {
         if (!d->candidate && f.begun)
                 (void) load_candidate(d, id, f.begun, &d->candidate);
         if (!d->plan && staging) {
-                r = plan_from_record(staging, d->candidate, &d->plan);
+                r = plan_from_record(staging, d->candidate, d->run, &d->plan);
                 if (r < 0)
                         return r;
         }
@@ -434,7 +447,7 @@ static void prune(txn_disk *d) {
  * removed, etc := known-good, journal final. Each step is skipped if the journal says it
  * was done (a second recovery after a crash in this one). */
 static int roll_back(txn_disk *d, const journal_log *l, const char *reason, char **ret_rejected) {
-        _cleanup_(netplan_set_freep) netplan_set *etc = NULL, *etc_extra = NULL, *foreign = NULL;
+        _cleanup_(netplan_set_freep) netplan_set *etc = NULL, *etc_extra = NULL, *foreign = NULL, *staged = NULL;
         _cleanup_free_ char *path = NULL, *idstr = NULL;
         const journal_record *kept = journal_log_find(l, "rejected-kept");
         int r;
@@ -463,11 +476,27 @@ static int roll_back(txn_disk *d, const journal_log *l, const char *reason, char
                         if (r < 0)
                                 return r;
                 }
-                r = rejected_save(d->rejdir, idstr, reason, d->candidate, etc_extra, NULL, &path);
+                /* the saved candidate unreadable: the staged copies are the ones left */
+                if (!d->candidate && d->plan) {
+                        r = netplan_set_new(&staged);
+                        if (r < 0)
+                                return r;
+                        for (size_t i = 0; i < d->plan->n_files; i++) {
+                                const netplan_file *f = &d->plan->files[i];
+
+                                if (f->size == strlen(STAGING_EMPTY_SHADOW) &&
+                                    memcmp(f->data, STAGING_EMPTY_SHADOW, f->size) == 0)
+                                        continue;
+                                r = netplan_set_put(staged, f->name, f->data, f->size);
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+                r = rejected_save(d->rejdir, idstr, reason, d->candidate ?: staged, etc_extra, NULL, &path);
                 if (r < 0)
                         return set_error(d, r, "%s/%s: cannot keep the rejected candidate: %s; nothing was removed",
                                          d->rejdir, idstr, strerror(-r));
-                r = journal_step(d, "rejected-kept", "path", path, NULL);
+                r = journal_step(d, "rejected-kept", "path", path, (const char *) NULL);
                 if (r < 0)
                         return r;
         } else {
@@ -494,7 +523,7 @@ static int roll_back(txn_disk *d, const journal_log *l, const char *reason, char
                 if (r < 0)
                         return set_error(d, r, "%s: cannot remove: %s", d->run, strerror(-r));
         }
-        r = journal_step(d, "unstaged", NULL);
+        r = journal_step(d, "unstaged", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("abort:unstaged");
@@ -502,12 +531,12 @@ static int roll_back(txn_disk *d, const journal_log *l, const char *reason, char
         r = write_exactly(d, d->etc, d->kg->set, NULL, "abort:etc-file");
         if (r < 0)
                 return r;
-        r = journal_step(d, "etc-reverted", NULL);
+        r = journal_step(d, "etc-reverted", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("abort:etc-restored");
 
-        r = journal_step(d, "rolled-back", "reason", reason, NULL);
+        r = journal_step(d, "rolled-back", "reason", reason, (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("abort:done");
@@ -531,7 +560,7 @@ static int roll_forward(txn_disk *d) {
         r = write_exactly(d, d->etc, d->candidate, backup, "commit:etc-file");
         if (r < 0)
                 return r;
-        r = journal_step(d, "etc-written", NULL);
+        r = journal_step(d, "etc-written", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("commit:etc-written");
@@ -544,7 +573,7 @@ static int roll_forward(txn_disk *d) {
                         return set_error(d, r, "%s: cannot save the known-good: %s", d->kgdir, strerror(-r));
                 (void) reload_known_good(d);
         }
-        r = journal_step(d, "known-good", NULL);
+        r = journal_step(d, "known-good", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("commit:known-good");
@@ -563,12 +592,12 @@ static int roll_forward(txn_disk *d) {
                                          strerror(-r));
                 (void) staging_remove_foreign(d->run, foreign);
         }
-        r = journal_step(d, "unstaged", NULL);
+        r = journal_step(d, "unstaged", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("commit:unstaged");
 
-        r = journal_step(d, "committed", NULL);
+        r = journal_step(d, "committed", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("commit:done");
@@ -643,7 +672,7 @@ int txn_disk_begin(txn_disk *d, const netplan_set *candidate, const char *origin
         if (asprintf(&time, "%" PRIu64, now_usec()) < 0)
                 return -ENOMEM;
         r = journal_step(d, "begun", "time", time, "origin", origin ? origin : "", "from-etc", from_etc ? "yes" : "no",
-                         "candidate", cand_hex, "known-good", kg_hex, NULL);
+                         "candidate", cand_hex, "known-good", kg_hex, (const char *) NULL);
         if (r < 0)
                 goto undo;
         fault_point("begin:begun");
@@ -652,7 +681,7 @@ int txn_disk_begin(txn_disk *d, const netplan_set *candidate, const char *origin
         if (r < 0)
                 goto undo;
         d->candidate = TAKE_PTR(cand);
-        r = journal_step(d, "candidate-saved", NULL);
+        r = journal_step(d, "candidate-saved", (const char *) NULL);
         if (r < 0)
                 goto undo;
         fault_point("begin:candidate-saved");
@@ -661,13 +690,13 @@ int txn_disk_begin(txn_disk *d, const netplan_set *candidate, const char *origin
                 r = write_exactly(d, d->etc, d->kg->set, NULL, "begin:etc-file");
                 if (r < 0)
                         goto undo;
-                r = journal_step(d, "etc-restored", NULL);
+                r = journal_step(d, "etc-restored", (const char *) NULL);
                 if (r < 0)
                         goto undo;
                 fault_point("begin:etc-restored");
         }
 
-        r = journal_step(d, "staging", "files", files, NULL);
+        r = journal_step(d, "staging", "files", files, (const char *) NULL);
         if (r < 0)
                 goto undo;
         d->plan = TAKE_PTR(plan);
@@ -678,7 +707,7 @@ int txn_disk_begin(txn_disk *d, const netplan_set *candidate, const char *origin
                 set_error(d, r, "%s", err ? err : strerror(-r));
                 goto undo;
         }
-        r = journal_step(d, "staged", NULL);
+        r = journal_step(d, "staged", (const char *) NULL);
         if (r < 0)
                 goto undo;
         fault_point("begin:staged");
@@ -695,7 +724,7 @@ undo:
                 if (asprintf(&reason, "begin failed: %s", msg ? msg : strerror(-r)) < 0)
                         reason = NULL;
                 if (journal_read(d->txndir, id, &l) >= 0) {
-                        (void) journal_step(d, "abort-begun", "reason", reason, NULL);
+                        (void) journal_step(d, "abort-begun", "reason", reason, (const char *) NULL);
                         (void) roll_back(d, l, reason, NULL);
                 }
                 if (msg)
@@ -728,7 +757,7 @@ int txn_disk_step(txn_disk *d, uint64_t id, const char *step, const char *detail
         r = check_pending(d, id, &l);
         if (r < 0)
                 return r;
-        return journal_step(d, step, "detail", detail, NULL);
+        return journal_step(d, step, "detail", detail, (const char *) NULL);
 }
 
 int txn_disk_commit(txn_disk *d, uint64_t id) {
@@ -745,7 +774,7 @@ int txn_disk_commit(txn_disk *d, uint64_t id) {
                                  "transaction %" PRIu64 ": the saved candidate is missing or does not match its "
                                  "checksum: roll it back",
                                  id);
-        r = journal_step(d, "commit-begun", NULL);
+        r = journal_step(d, "commit-begun", (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("commit:begun");
@@ -764,7 +793,7 @@ int txn_disk_abort(txn_disk *d, uint64_t id, const char *reason, char **ret_reje
         r = need_known_good(d);
         if (r < 0)
                 return r;
-        r = journal_step(d, "abort-begun", "reason", reason, NULL);
+        r = journal_step(d, "abort-begun", "reason", reason, (const char *) NULL);
         if (r < 0)
                 return r;
         fault_point("abort:begun");
@@ -821,7 +850,7 @@ int txn_disk_recover(txn_disk *d, txn_recovery *ret) {
                 if (r < 0)
                         return r;
                 (void) journal_step(d, "rolled-back", "reason", "never begun: the agent stopped before its first record",
-                                    NULL);
+                                    (const char *) NULL);
                 forget_pending(d);
                 action = TXN_RECOVERY_NOTHING;
                 if (asprintf(&detail, "transaction %" PRIu64 " never began (journal: %s)", id, desc) < 0)
@@ -830,7 +859,7 @@ int txn_disk_recover(txn_disk *d, txn_recovery *ret) {
                 r = attach(d, id, l);
                 if (r < 0)
                         return r;
-                r = journal_step(d, "recover", "found", desc, NULL);
+                r = journal_step(d, "recover", "found", desc, (const char *) NULL);
                 if (r < 0)
                         return r;
                 if (f.committing && d->candidate) {
@@ -846,7 +875,7 @@ int txn_disk_recover(txn_disk *d, txn_recovery *ret) {
                                      id, desc) < 0)
                                 return -ENOMEM;
                         if (!journal_log_find(l, "abort-begun")) {
-                                r = journal_step(d, "abort-begun", "reason", reason, NULL);
+                                r = journal_step(d, "abort-begun", "reason", reason, (const char *) NULL);
                                 if (r < 0)
                                         return r;
                         } else {
@@ -957,7 +986,7 @@ int txn_disk_force_rollback(txn_disk *d, const char *reason, char **ret_rejected
                 d->pending = pending;
                 if (journal_open(d->txndir, pending, &d->j) >= 0 &&
                     asprintf(&why, "forced rollback: %s", reason ? reason : "(no reason given)") >= 0)
-                        (void) journal_step(d, "rolled-back", "reason", why, "forced", "yes", NULL);
+                        (void) journal_step(d, "rolled-back", "reason", why, "forced", "yes", (const char *) NULL);
         }
         forget_pending(d);
         known_good_free(d->kg);

@@ -122,6 +122,21 @@ static void test_errors(void **state) {
         expect_error("management: {name: eth0\n", "agent.yaml:2:1: ", "invalid YAML");
 }
 
+static void test_guard(void **state) {
+        _cleanup_(agent_config_freep) agent_config *c = NULL, *d = NULL;
+
+        (void) state;
+        assert_int_equal(parse("guard: {restore-after: 300}\n", &c, NULL), 0);
+        assert_int_equal(c->guard_restore_after, 300);
+        /* Off unless asked for. */
+        assert_int_equal(parse("try: {timeout: 60}\n", &d, NULL), 0);
+        assert_int_equal(d->guard_restore_after, 0);
+        expect_error("guard: {restore-after: 5}\n", "agent.yaml:1:24: ", "'guard.restore-after' '5' (seconds, 10-86400)");
+        expect_error("guard: {restore-after: 86401}\n", "agent.yaml:1:24: ", "guard.restore-after");
+        expect_error("guard:\n  restore_after: 60\n", "agent.yaml:2:3: ", "guard.restore_after");
+        expect_error("guard: 60\n", "agent.yaml:1:8: ", "needs a mapping");
+}
+
 static void test_load(void **state) {
         _cleanup_(agent_config_freep) agent_config *c = NULL;
         char path[] = "/tmp/test-agent-config-XXXXXX";
@@ -156,6 +171,7 @@ int main(void) {
                 cmocka_unit_test(test_name_and_ipv6_host),
                 cmocka_unit_test(test_apply_argv),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_guard),
                 cmocka_unit_test(test_load),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,16 +59,16 @@ static unsigned parse_actions(char *s, unsigned line) {
 
         for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
                 char *a = trim(tok);
-                size_t i;
+                unsigned bit = 0;
 
                 if (!*a)
                         continue;
-                for (i = 0; i < ELEMENTSOF(action_names); i++)
+                for (size_t i = 0; i < ELEMENTSOF(action_names); i++)
                         if (strcmp(action_names[i].name, a) == 0)
-                                break;
-                if (i == ELEMENTSOF(action_names))
+                                bit = action_names[i].bit;
+                if (bit == 0)
                         fail_msg("STATES.md:%u: unknown action '%s'", line, a);
-                bits |= action_names[i].bit;
+                bits |= bit;
         }
         return bits;
 }
