@@ -100,9 +100,21 @@ run_point() {
         restore || { echo "restore-failed"; return; }
         fault_agent_start "$point" || true
         if fault_alive; then
-                try_start --force --timeout 60 "$cand/50-lab.yaml"
+                case $point in
+                # Steps that put the known-good back in /etc: only when the candidate is
+                # the user's edits there (`netguard try` without FILE).
+                begin:etc-file|begin:etc-restored|abort:etc-file)
+                        cp "$cand/50-lab.yaml" "$etc/50-lab.yaml"
+                        try_start --force --timeout 60 ;;
+                *)      try_start --force --timeout 60 "$cand/50-lab.yaml" ;;
+                esac
                 wait_for "applied or dead" 20 applied_or_dead >/dev/null || true
                 if fault_alive; then
+                        # abort rewrites /etc only where it differs from the known-good: a
+                        # user's edit there while the try is pending (kept under rejected/)
+                        if [ "$point" = abort:etc-file ]; then
+                                printf '# edited while a try was pending\n' >>"$etc/50-lab.yaml"
+                        fi
                         case $path in
                         confirm) g "$netguard" confirm >/dev/null 2>&1 || true ;;
                         rollback) g "$netguard" rollback >/dev/null 2>&1 || true ;;

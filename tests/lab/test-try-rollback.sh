@@ -11,14 +11,14 @@
 # shellcheck source=tests/lab/try-lib.sh
 . "$(dirname "$0")/try-lib.sh"
 
-grace=3
+grace=5
 try_up "try: { timeout: 60, grace: $grace, confirm: manual }"
 ok "lab up, agent running, guest on DHCP at $dhcp"
 
 cand_eth0 50-lab.yaml 198.51.100.7/24
 t0=$(now_ms)
 try_start --force "$cand/50-lab.yaml"
-check "the candidate went live: 198.51.100.7 on eth0" wait_for "198.51.100.7" 10 has_addr 198.51.100.7
+check "the candidate went live: 198.51.100.7 on eth0" wait_for "198.51.100.7" 20 went_live 198.51.100.7
 check "/etc/netplan untouched while pending" etc_is_known_good
 check "the management address is back ($dhcp) after grace" wait_for "$dhcp" $((grace + 20)) has_addr "$dhcp"
 t1=$(now_ms)

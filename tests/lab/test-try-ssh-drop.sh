@@ -11,7 +11,7 @@
 # shellcheck source=tests/lab/try-lib.sh
 . "$(dirname "$0")/try-lib.sh"
 
-grace=3
+grace=5
 try_up "try: { timeout: 60, grace: $grace, confirm: manual }"
 ok "lab up, agent running, guest on DHCP at $dhcp"
 eval "$("$lab" info "$labdir")"
@@ -22,7 +22,7 @@ ip netns exec "$NS_H" ssh -tt -o BatchMode=yes -o ConnectTimeout=3 -o UserKnownH
         "$netguard try --force $cand/50-lab.yaml; echo try-exit=\$?; sleep 60" \
         </dev/null >"$labdir/ssh.out" 2>&1 &
 ssh_pid=$!
-check "the change went live through the session: 198.51.100.7" wait_for "198.51.100.7" 15 has_addr 198.51.100.7
+check "the change went live through the session: 198.51.100.7" wait_for "198.51.100.7" 20 went_live 198.51.100.7
 kill -KILL "$ssh_pid" 2>/dev/null || true
 wait "$ssh_pid" 2>/dev/null || true
 ok "the user's ssh client killed mid-try (pid $ssh_pid)"

@@ -94,6 +94,11 @@ link_absent() { ! link_exists "$1"; }
 # prints): e.g. rolled-back, committed, staged.
 journal_newest() { find "$state/transactions" -maxdepth 1 -name '*.journal' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-; }
 journal_has() { local j; j=$(journal_newest) && [ -n "$j" ] && grep -aq "$1" "$j"; }
+# The candidate was applied and the transaction waits for its confirmation (the engine's
+# step): evidence that outlives a candidate live for only a few seconds on a loaded machine.
+txn_awaited() { journal_has 'confirm-wait'; }
+# The candidate's address is on eth0, or was (the journal says it was applied and waited).
+went_live() { has_addr "$1" || txn_awaited; }
 # Final steps as txn-disk.h writes them.
 txn_rolled_back() { journal_has 'rolled-back'; }
 txn_committed() { journal_has 'committed'; }
