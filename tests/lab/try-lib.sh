@@ -49,7 +49,7 @@ try_up() {
         dhcp=$("$lab" guest-addr "$labdir" | head -n 1)
         local l
         for l in "$@"; do printf '%s\n' "$l" >>"$labdir/guest/etc-netguard/agent.yaml"; done
-        cp "$(dirname "$0")/../../packaging/dbus/io.netguard.Agent1.conf" "$labdir/guest/dbus-system.d/"
+        cp "$(dirname "${BASH_SOURCE[0]}")/../../packaging/dbus/io.netguard.Agent1.conf" "$labdir/guest/dbus-system.d/"
         kill -HUP "$(cat "$labdir/pids/dbus")"
         "$lab" service-add "$labdir" agent "$agent"
         "$lab" service-start "$labdir" agent
