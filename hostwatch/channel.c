@@ -390,6 +390,9 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
                         h->heartbeat(userdata, &m.heartbeat);
                 break;
         case PROTO_TYPE_TXN:
+                if (h->txn)
+                        h->txn(userdata, &m.txn);
+                break;
         case PROTO_TYPE_ERROR:
                 break;
         case PROTO_TYPE_HOST_HELLO:
@@ -483,15 +486,23 @@ void channel_tick(Channel *c, uint64_t now) {
 }
 
 int channel_send_host_reached(Channel *c, uint64_t now, const ip_addr *address, ProtoProof proof) {
+        return channel_send_host_reached_txn(c, now, address, proof, 0);
+}
+
+int channel_send_host_reached_txn(Channel *c, uint64_t now, const ip_addr *address, ProtoProof proof, uint64_t txn) {
         ProtoMessage m = { .type = PROTO_TYPE_HOST_REACHED,
-                           .host_reached = { .address = *address, .proof = proof } };
+                           .host_reached = { .txn = txn, .address = *address, .proof = proof } };
 
         m.host_reached.address.prefixlen = ip_family_bits(address->family);
         return send_message(c, now, &m);
 }
 
 int channel_send_host_lost(Channel *c, uint64_t now, const ip_addr *address, const char *reason) {
-        ProtoMessage m = { .type = PROTO_TYPE_HOST_LOST, .host_lost = { .address = *address } };
+        return channel_send_host_lost_txn(c, now, address, reason, 0);
+}
+
+int channel_send_host_lost_txn(Channel *c, uint64_t now, const ip_addr *address, const char *reason, uint64_t txn) {
+        ProtoMessage m = { .type = PROTO_TYPE_HOST_LOST, .host_lost = { .txn = txn, .address = *address } };
 
         m.host_lost.address.prefixlen = ip_family_bits(address->family);
         snprintf(m.host_lost.reason, sizeof m.host_lost.reason, "%s", reason);

@@ -55,6 +55,8 @@ typedef struct ChannelHandler {
         void (*addresses)(void *userdata, const ProtoAddresses *addresses);
         /* A heartbeat: the agent still stands by snapshot number `snapshot`. */
         void (*heartbeat)(void *userdata, const ProtoHeartbeat *heartbeat);
+        /* A transaction event (delivered once: acknowledged, duplicates dropped). */
+        void (*txn)(void *userdata, const ProtoTxn *txn);
 } ChannelHandler;
 
 /* -EBUSY: another watcher holds PATH.lock. */
@@ -78,6 +80,9 @@ void channel_tick(Channel *c, uint64_t now);
 /* Must-not-lose messages to the guest (outbox, resent until acknowledged). */
 int channel_send_host_reached(Channel *c, uint64_t now, const ip_addr *address, ProtoProof proof);
 int channel_send_host_lost(Channel *c, uint64_t now, const ip_addr *address, const char *reason);
+/* The same about transaction txn (0: none); address may be unset for a loss. */
+int channel_send_host_reached_txn(Channel *c, uint64_t now, const ip_addr *address, ProtoProof proof, uint64_t txn);
+int channel_send_host_lost_txn(Channel *c, uint64_t now, const ip_addr *address, const char *reason, uint64_t txn);
 
 bool channel_agent_alive(const Channel *c, uint64_t now);
 void channel_get_stats(const Channel *c, HostWatchStats *s);

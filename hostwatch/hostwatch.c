@@ -83,6 +83,9 @@ struct HwMachine {
         ip_addr rejected[REJECTED_MAX];
         size_t n_rejected;
         uint64_t ignored_addresses, ssh_attempts, key_mismatches;
+        uint64_t agent_instance;        /* of the last HELLO: a new one drops its transaction */
+        uint64_t txn_deadline;          /* guest CLOCK_REALTIME µs, as the TXN said */
+        uint64_t txns, txn_reached, txn_lost;
 };
 
 struct HostWatch {
@@ -221,6 +224,9 @@ static void fill_where(HwMachine *m, uint64_t now, HostWatchWhere *w) {
                 w->verified = m->sm.verified && ip_addr_equal(&m->verified, &m->known);
                 w->age_usec = now > m->known_at ? now - m->known_at : 0;
         }
+        w->txn = m->sm.txn;
+        w->txn_deadline_usec = m->sm.txn ? m->txn_deadline : 0;
+        w->txn_proven = m->sm.txn_proven && w->verified;
 }
 
 static void set_known(HwMachine *m, const ip_addr *a, HostWatchEvidence e, uint64_t now) {
@@ -334,8 +340,13 @@ static void start_probe(HwMachine *m) {
         m->ssh_attempts++;
         r = ssh_probe_new(&c->address, m->port, m->user, m->pin, m->identity, &m->probe);
         if (r < 0) {
-                handle(m, m->current + 1 < m->n_candidates ? MACHINE_EVENT_PROBE_FAILED_MORE
-                                                            : MACHINE_EVENT_PROBE_FAILED);
+                /* Refused at once (libssh's first step can see it): on to the next
+                 * candidate, as probe_dispatch does; the same one again would never end. */
+                if (m->current + 1 < m->n_candidates) {
+                        m->current++;
+                        handle(m, MACHINE_EVENT_PROBE_FAILED_MORE);
+                } else
+                        handle(m, MACHINE_EVENT_PROBE_FAILED);
                 return;
         }
         m->probe_generation++;
@@ -345,18 +356,32 @@ static void start_probe(HwMachine *m) {
 /* What the new state stands on, done before anyone hears of the state: a callback that
  * asks where() on VERIFIED sees the proof. */
 static void apply_before(HwMachine *m, unsigned actions, MachineEvent cause, uint64_t now) {
+        uint64_t txn = machine_round_txn(&m->sm);
+
         if (actions & MACHINE_ACTION_ABORT_PROBE)
                 release_slot(m);
-        if ((actions & MACHINE_ACTION_LOST) && m->channel)
-                (void) channel_send_host_lost(m->channel, now, &m->verified,
-                                              cause == MACHINE_EVENT_KEY_MISMATCH ? "ssh: host key mismatch"
-                                                                                  : "ssh: not answering");
+        if ((actions & MACHINE_ACTION_LOST) && m->channel) {
+                /* For a transaction: the round's best candidate, the agent's own report
+                 * when there is one (none: nothing in the machine's networks to try),
+                 * else the address proven before. */
+                const ip_addr *a = &m->verified;
+                if (txn != 0)
+                        a = m->n_candidates > 0 ? &m->candidates[0].address : &(ip_addr) {};
+                (void) channel_send_host_lost_txn(m->channel, now, a,
+                                                  cause == MACHINE_EVENT_KEY_MISMATCH ? "ssh: host key mismatch"
+                                                  : m->n_candidates == 0 ? "no address in the machine's networks"
+                                                                         : "ssh: not answering",
+                                                  txn);
+                m->txn_lost += txn != 0;
+        }
         if (actions & MACHINE_ACTION_REACHED) {
                 const Candidate *c = &m->candidates[m->current];
                 m->verified = c->address;
                 set_known(m, &c->address, c->evidence, now);
-                if (m->channel)
-                        (void) channel_send_host_reached(m->channel, now, &c->address, PROTO_PROOF_SSH);
+                if (m->channel) {
+                        (void) channel_send_host_reached_txn(m->channel, now, &c->address, PROTO_PROOF_SSH, txn);
+                        m->txn_reached += txn != 0;
+                }
         }
 }
 
@@ -387,15 +412,10 @@ static void apply_after(HwMachine *m, unsigned actions, uint64_t now) {
                 start_probe(m);
 }
 
-static void handle(HwMachine *m, MachineEvent e) {
+/* The actions of a transition out of old, in the order STATES.md gives. */
+static void transition(HwMachine *m, HostWatchState old, unsigned actions, MachineEvent e, uint64_t now) {
         HostWatch *hw = m->hw;
-        HostWatchState old = m->sm.state;
-        uint64_t now = hostwatch_now(hw);
-        unsigned actions;
 
-        if (m->removed)
-                return;
-        actions = machine_handle(&m->sm, e, now);
         apply_before(m, actions, e, now);
         if (m->removed)
                 return;
@@ -405,6 +425,15 @@ static void handle(HwMachine *m, MachineEvent e) {
                         return;
         }
         apply_after(m, actions, now);
+}
+
+static void handle(HwMachine *m, MachineEvent e) {
+        HostWatchState old = m->sm.state;
+        uint64_t now = hostwatch_now(m->hw);
+
+        if (m->removed)
+                return;
+        transition(m, old, machine_handle(&m->sm, e, now), e, now);
 }
 
 /* The longest-queued machines get the free slots. */
@@ -458,8 +487,32 @@ static void probe_dispatch(HwMachine *m) {
 /* ---- the agent's reports ---- */
 
 static void on_hello(void *userdata, const ProtoGuestHello *hello) {
-        (void) userdata;
-        (void) hello;
+        HwMachine *m = userdata;
+
+        /* A restarted agent recovers (rolls back) what its predecessor left pending; it
+         * reports its own transactions anew. */
+        if (m->agent_instance != 0 && hello->instance != m->agent_instance)
+                machine_txn_end(&m->sm, 0);
+        m->agent_instance = hello->instance;
+}
+
+/* The guest applied a candidate and waits for the host's word: prove it now. */
+static void on_txn(void *userdata, const ProtoTxn *t) {
+        HwMachine *m = userdata;
+        HostWatchState old = m->sm.state;
+        uint64_t now = hostwatch_now(m->hw);
+
+        if (m->removed || t->id == 0)
+                return;
+        if (t->state != PROTO_TXN_PENDING) {
+                machine_txn_end(&m->sm, t->id);
+                return;
+        }
+        if (t->id == m->sm.txn)
+                return;
+        m->txns++;
+        m->txn_deadline = t->deadline_usec;
+        transition(m, old, machine_txn_begin(&m->sm, t->id, now), _MACHINE_EVENT_INVALID, now);
 }
 
 static void on_addresses(void *userdata, const ProtoAddresses *a) {
@@ -493,8 +546,13 @@ static void on_addresses(void *userdata, const ProtoAddresses *a) {
                 }
         m->n_agent = n;
         m->agent_snapshot = a->snapshot;
-        if (n == 0)
+        if (n == 0) {
+                /* The agent no longer holds the address proven (moved out of our networks,
+                 * or lost it): check now, not at the re-check; a failure is a loss. */
+                if (m->sm.state == HOSTWATCH_STATE_VERIFIED)
+                        handle(m, MACHINE_EVENT_RECHECK);
                 return;
+        }
         if (ip_addr_equal(&m->known, &m->agent[0])) {
                 /* the agent's word is the strongest evidence: it takes over */
                 m->known_at = now;
@@ -520,6 +578,7 @@ static const ChannelHandler channel_handler = {
         .hello = on_hello,
         .addresses = on_addresses,
         .heartbeat = on_heartbeat,
+        .txn = on_txn,
 };
 
 /* ---- machines ---- */
@@ -717,6 +776,9 @@ int hostwatch_get_stats(HostWatch *hw, const char *name, HostWatchStats *ret) {
         s.ignored_addresses = m->ignored_addresses;
         s.ssh_attempts = m->ssh_attempts;
         s.key_mismatches = m->key_mismatches;
+        s.txns = m->txns;
+        s.txn_reached = m->txn_reached;
+        s.txn_lost = m->txn_lost;
         s.memory += sizeof *m;
         s.memory_peak += sizeof *m;
         *ret = s;

@@ -20,15 +20,23 @@ static void enter(Machine *m, HostWatchState s, uint64_t now, uint64_t deadline)
 static unsigned enter_discovering(Machine *m, uint64_t now) {
         /* One round of candidates is one attempt of the backoff schedule. */
         m->probe_timeout_usec = backoff_attempt(&m->backoff, now);
+        m->txn_round = m->txn != 0;
         enter(m, HOSTWATCH_STATE_DISCOVERING, now, now + MACHINE_DISCOVER_TIMEOUT_USEC);
         return MACHINE_ACTION_DISCOVER;
 }
 
-/* A failed round: wait as the backoff says. A verified address that failed is lost. */
+/* A failed round: wait as the backoff says. A verified address that failed is lost; so is
+ * a pending transaction whose round failed (once, until a round proves it again). */
 static unsigned enter_waiting(Machine *m, HostWatchState s, uint64_t now, unsigned actions) {
         if (m->verified) {
                 m->verified = false;
                 actions |= MACHINE_ACTION_LOST;
+        } else if (m->txn_round && !m->txn_lost)
+                actions |= MACHINE_ACTION_LOST;
+        if (m->txn_round) {
+                m->txn_proven = false;
+                if (actions & MACHINE_ACTION_LOST)
+                        m->txn_lost = true;
         }
         enter(m, s, now, backoff_failed(&m->backoff, now));
         return actions;
@@ -36,6 +44,10 @@ static unsigned enter_waiting(Machine *m, HostWatchState s, uint64_t now, unsign
 
 static unsigned enter_verified(Machine *m, uint64_t now) {
         m->verified = true;
+        if (m->txn_round) {
+                m->txn_proven = true;
+                m->txn_lost = false;
+        }
         backoff_reset(&m->backoff);
         enter(m, HOSTWATCH_STATE_VERIFIED, now, now + MACHINE_REVERIFY_USEC);
         return MACHINE_ACTION_ABORT_PROBE | MACHINE_ACTION_REACHED;
@@ -95,17 +107,18 @@ unsigned machine_handle(Machine *m, MachineEvent e, uint64_t now) {
                 case MACHINE_EVENT_CANDIDATES:
                 case MACHINE_EVENT_NO_CANDIDATE:
                 case MACHINE_EVENT_SLOT:
+                case MACHINE_EVENT_RECHECK:
                 case _MACHINE_EVENT_MAX:
                 case _MACHINE_EVENT_INVALID:
                         return 0;
                 }
                 return 0;
         case HOSTWATCH_STATE_VERIFIED:
-                if (e == MACHINE_EVENT_DEADLINE || e == MACHINE_EVENT_NEW_ADDRESS) {
+                if (e == MACHINE_EVENT_DEADLINE || e == MACHINE_EVENT_NEW_ADDRESS || e == MACHINE_EVENT_RECHECK) {
                         /* A new address is not proven yet; a re-check of the same one keeps
-                         * the proof until it fails. */
+                         * the proof until it fails (and a failure is then a loss). */
                         if (e == MACHINE_EVENT_NEW_ADDRESS)
-                                m->verified = false;
+                                m->verified = m->txn_proven = false;
                         return enter_discovering(m, now);
                 }
                 return 0;
@@ -126,9 +139,46 @@ unsigned machine_handle(Machine *m, MachineEvent e, uint64_t now) {
 unsigned machine_remove(Machine *m, uint64_t now) {
         unsigned actions = machine_state_holds_slot(m->state) ? MACHINE_ACTION_ABORT_PROBE : 0;
 
-        m->verified = false;
+        m->verified = m->txn_proven = false;
         enter(m, HOSTWATCH_STATE_REMOVED, now, UINT64_MAX);
         return actions;
+}
+
+unsigned machine_txn_begin(Machine *m, uint64_t txn, uint64_t now) {
+        unsigned abort = machine_state_holds_slot(m->state) ? MACHINE_ACTION_ABORT_PROBE : 0;
+
+        if (txn == 0 || txn == m->txn || m->state == HOSTWATCH_STATE_REMOVED)
+                return 0;
+        m->txn = txn;
+        m->txn_proven = m->txn_lost = false;
+        switch (m->state) {
+        case HOSTWATCH_STATE_DISCOVERING:
+        case HOSTWATCH_STATE_QUEUED:
+        case HOSTWATCH_STATE_CONNECTING:
+        case HOSTWATCH_STATE_AUTHENTICATING:
+        case HOSTWATCH_STATE_VERIFIED:
+        case HOSTWATCH_STATE_BACKOFF:
+        case HOSTWATCH_STATE_KEY_MISMATCH:
+                /* A verified address keeps its proof while it is checked again (as at the
+                 * re-check deadline): if the check fails, that is a loss. */
+                return abort | enter_discovering(m, now);
+        case HOSTWATCH_STATE_REMOVED:
+        case _HOSTWATCH_STATE_MAX:
+        case _HOSTWATCH_STATE_INVALID:
+                return 0;
+        }
+        return 0;
+}
+
+void machine_txn_end(Machine *m, uint64_t txn) {
+        if (txn != 0 && txn != m->txn)
+                return;
+        m->txn = 0;
+        m->txn_round = m->txn_proven = m->txn_lost = false;
+}
+
+uint64_t machine_round_txn(const Machine *m) {
+        return m->txn_round ? m->txn : 0;
 }
 
 const char *machine_event_to_string(MachineEvent e) {
@@ -143,6 +193,7 @@ const char *machine_event_to_string(MachineEvent e) {
                 [MACHINE_EVENT_KEY_MISMATCH] = "key-mismatch",
                 [MACHINE_EVENT_NEW_ADDRESS] = "new-address",
                 [MACHINE_EVENT_DEADLINE] = "deadline",
+                [MACHINE_EVENT_RECHECK] = "recheck",
         };
         return e >= 0 && e < _MACHINE_EVENT_MAX ? table[e] : NULL;
 }

@@ -33,6 +33,7 @@ typedef enum MachineEvent {
         MACHINE_EVENT_KEY_MISMATCH,     /* the server's key is not the pinned one */
         MACHINE_EVENT_NEW_ADDRESS,      /* the agent reported an address we do not have */
         MACHINE_EVENT_DEADLINE,         /* the state's deadline passed */
+        MACHINE_EVENT_RECHECK,          /* the agent no longer reports the verified address */
         _MACHINE_EVENT_MAX,
         _MACHINE_EVENT_INVALID = -EINVAL,
 } MachineEvent;
@@ -55,6 +56,12 @@ typedef struct Machine {
         uint64_t probe_timeout_usec;    /* per candidate in this round, from the backoff */
         bool verified;
         bool authenticate;              /* an identity is configured: log in as proof */
+        /* The guest's pending transaction (TXN pending), 0 = none. Only a round started
+         * after it began proves it: one in progress then used the old picture. */
+        uint64_t txn;
+        bool txn_round;                 /* this round started while txn was pending */
+        bool txn_proven;                /* a round of txn succeeded and nothing failed since */
+        bool txn_lost;                  /* a loss was reported for txn (once until proven again) */
 } Machine;
 
 void machine_init(Machine *m, const BackoffParams *p, backoff_random_fn random, void *userdata,
@@ -65,6 +72,13 @@ unsigned machine_start(Machine *m, uint64_t now);
 unsigned machine_handle(Machine *m, MachineEvent e, uint64_t now);
 /* Removal, from any state: the actions that free what the state holds; state REMOVED. */
 unsigned machine_remove(Machine *m, uint64_t now);
+/* The guest began transaction txn (≥ 1): verify again at once, whatever the state (not at
+ * the next backoff or re-check); returns the actions. The same txn again changes nothing. */
+unsigned machine_txn_begin(Machine *m, uint64_t txn, uint64_t now);
+/* txn was confirmed, rolled back or failed (0: whatever is pending): proofs stop naming it. */
+void machine_txn_end(Machine *m, uint64_t txn);
+/* The transaction a REACHED or LOST of the current round is about (0: none). */
+uint64_t machine_round_txn(const Machine *m);
 
 bool machine_state_holds_slot(HostWatchState s);
 const char *machine_event_to_string(MachineEvent e);

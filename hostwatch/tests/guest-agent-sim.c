@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -110,21 +111,54 @@ static void on_frame(Sim *s, const ProtoFrame *f) {
                 FILE *f2 = fopen(s->reached_file, "ae");
                 (void) ip_addr_to_string(&m.host_reached.address, a, sizeof a);
                 if (f2) {
-                        fprintf(f2, "%s\n", a);
+                        if (m.host_reached.txn)
+                                fprintf(f2, "%s txn=%" PRIu64 "\n", a, m.host_reached.txn);
+                        else
+                                fprintf(f2, "%s\n", a);
+                        fclose(f2);
+                }
+        } else if (m.type == PROTO_TYPE_HOST_LOST && m.host_lost.txn) {
+                char a[IP_PREFIX_STRLEN] = "-";
+                FILE *f2 = fopen(s->reached_file, "ae");
+                if (ip_addr_is_set(&m.host_lost.address))
+                        (void) ip_addr_to_string(&m.host_lost.address, a, sizeof a);
+                if (f2) {
+                        fprintf(f2, "LOST %s txn=%" PRIu64 "\n", a, m.host_lost.txn);
                         fclose(f2);
                 }
         }
         proto_message_done(&m);
 }
 
+/* "ID STATE" in txn_file: send that TXN once, then remove the file. */
+static void maybe_send_txn(Sim *s, const char *txn_file) {
+        ProtoMessage m = { .type = PROTO_TYPE_TXN, .flags = PROTO_FLAG_ACK_REQUEST };
+        unsigned long long id = 0;
+        unsigned st = 0;
+        FILE *f = fopen(txn_file, "re");
+
+        if (!f)
+                return;
+        if (fscanf(f, "%llu %u", &id, &st) == 2 && id > 0 && st > 0 && st < _PROTO_TXN_MAX) {
+                m.txn.id = id;
+                m.txn.state = (uint8_t) st;
+                snprintf(m.txn.reason, sizeof m.txn.reason, "guest-agent-sim");
+                (void) send_msg(s, &m);
+        }
+        fclose(f);
+        (void) unlink(txn_file);
+}
+
 int guest_agent_sim_run(const char *port, const char *ifname, const char *reached_file, const char *stop_file,
                         unsigned max_sec) {
+        char txn_file[4096];
         _cleanup_(proto_reader_freep) ProtoReader *r = NULL;
         Sim s = { .fd = -1, .ifname = ifname, .reached_file = reached_file, .instance = (uint64_t) getpid() };
         time_t end = time(NULL) + max_sec;
 
         if (proto_reader_new(&r) < 0)
                 return 1;
+        snprintf(txn_file, sizeof txn_file, "%s.txn", stop_file);
         while (time(NULL) < end && access(stop_file, F_OK) < 0) {
                 struct pollfd p;
                 uint8_t buf[4096];
@@ -143,6 +177,7 @@ int guest_agent_sim_run(const char *port, const char *ifname, const char *reache
                         refresh(&s);
                         (void) send_snapshot(&s);
                 }
+                maybe_send_txn(&s, txn_file);
                 if (refresh(&s) && send_snapshot(&s) < 0) {
                         close(s.fd);
                         s.fd = -1;

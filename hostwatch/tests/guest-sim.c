@@ -168,6 +168,53 @@ int guest_sim_read_frames(GuestSim *g, uint16_t type, uint32_t *seqs, size_t max
         return count;
 }
 
+int guest_sim_txn(GuestSim *g, uint64_t id, uint8_t state, uint64_t deadline_usec) {
+        ProtoMessage m = { .type = PROTO_TYPE_TXN, .flags = PROTO_FLAG_ACK_REQUEST,
+                           .txn = { .id = id, .state = state, .deadline_usec = deadline_usec } };
+
+        snprintf(m.txn.reason, sizeof m.txn.reason, "netguard try (guest-sim)");
+        return send_message(g, &m);
+}
+
+int guest_sim_read_txns(GuestSim *g, uint16_t type, uint64_t *txns, size_t max, int timeout_ms) {
+        _cleanup_(proto_reader_freep) ProtoReader *r = NULL;
+        struct pollfd p = { .fd = g->fd, .events = POLLIN };
+        int count = 0;
+
+        if (proto_reader_new(&r) < 0)
+                return -ENOMEM;
+        while (poll(&p, 1, timeout_ms) > 0) {
+                uint8_t buf[4096];
+                ssize_t n = recv(g->fd, buf, sizeof buf, MSG_DONTWAIT);
+                size_t off = 0;
+
+                if (n <= 0)
+                        break;
+                while (off < (size_t) n) {
+                        off += proto_reader_feed(r, buf + off, (size_t) n - off);
+                        for (;;) {
+                                const ProtoFrame *f = NULL;
+                                ProtoMessage m = {};
+                                int rr = proto_reader_next(r, &f);
+
+                                if (rr > 0)
+                                        continue;
+                                if (rr < 0 || !f)
+                                        break;
+                                if (f->type != type || proto_message_decode(f, &m) != 0)
+                                        continue;
+                                if ((size_t) count < max)
+                                        txns[count] = type == PROTO_TYPE_HOST_REACHED ? m.host_reached.txn
+                                                                                      : m.host_lost.txn;
+                                count++;
+                                (void) guest_sim_ack(g, m.seq);
+                                proto_message_done(&m);
+                        }
+                }
+        }
+        return count;
+}
+
 int guest_sim_max_snapshot(GuestSim *g) {
         static ProtoAddress a[PROTO_ADDRESSES_MAX];
         static ProtoLink links[PROTO_ADDRESSES_MAX / PROTO_LINK_ADDRESSES_MAX];

@@ -37,6 +37,12 @@ int guest_sim_count_frames(GuestSim *g, uint16_t type, int timeout_ms);
 int guest_sim_read_frames(GuestSim *g, uint16_t type, uint32_t *seqs, size_t max, int timeout_ms);
 int guest_sim_ack(GuestSim *g, uint32_t seq);
 
+/* TXN (must not be lost: ACK requested) with this id, state (ProtoTxnState), deadline. */
+int guest_sim_txn(GuestSim *g, uint64_t id, uint8_t state, uint64_t deadline_usec);
+/* Reads for up to timeout_ms, ACKs every HOST_REACHED / HOST_LOST (type) and returns how
+ * many there were, with the txn each named (the first max of them, duplicates counted). */
+int guest_sim_read_txns(GuestSim *g, uint16_t type, uint64_t *txns, size_t max, int timeout_ms);
+
 /* The largest snapshot proto's caps allow (1024 addresses on 16 links), all outside
  * 192.0.2.0/24: decoded (the most a guest can make us allocate), then ignored. */
 int guest_sim_max_snapshot(GuestSim *g);

@@ -251,6 +251,83 @@ static void test_outbox(void **state) {
         guest_sim_close(&g, true);
 }
 
+static bool txn_is(HostWatch *hw, uint64_t txn) {
+        HostWatchWhere w;
+        return hostwatch_where(hw, "vm1", &w) == 0 && w.txn == txn;
+}
+
+static bool txn_lost_sent(void *userdata) {
+        HostWatchStats st;
+        return hostwatch_get_stats(userdata, "vm1", &st) == 0 && st.txn_lost >= 1;
+}
+
+/* The guest's TXN pending: the library verifies at once (here nothing answers SSH: the
+ * namespace has no route) and tells the guest HOST_LOST naming the transaction, once; the
+ * TXN's end stops naming it. (The proof side, HOST_REACHED(txn), needs sshd: test-lab.c.) */
+static void test_txn(void **state) {
+        _cleanup_free_ char *path = sock_path("txn");
+        const char *const moved[] = { "192.0.2.77/24", NULL };
+        Seen seen = { .want = "192.0.2.77" };
+        GuestSim g = {};
+        HostWatch *hw = new_hw(&seen);
+        HostWatchWhere w;
+        HostWatchStats st;
+        uint64_t txns[8];
+        int n;
+
+        assert_int_equal(guest_sim_listen(&g, path), 0);
+        add(hw, "vm1", path);
+        assert_int_equal(guest_sim_accept(&g, 2000), 0);
+        assert_true(guest_sim_hello(&g, "guest1") > 0);
+        assert_true(guest_sim_addresses(&g, "eth0", moved) > 0);
+        assert_true(loop_run_until(hw, seen_want, &seen, 3000));
+        /* the first round failed before any transaction: no HOST_LOST (nothing was verified) */
+        loop_run_until(hw, NULL, NULL, 300);
+        assert_int_equal(guest_sim_read_txns(&g, PROTO_TYPE_HOST_LOST, txns, 8, 100), 0);
+        assert_int_equal(hostwatch_where(hw, "vm1", &w), 0);
+        assert_int_equal(w.txn, 0);
+        assert_int_equal(w.state, HOSTWATCH_STATE_BACKOFF);
+
+        /* TXN pending 42: verified again at once (not at the end of the backoff) */
+        assert_true(guest_sim_txn(&g, 42, PROTO_TXN_PENDING, UINT64_C(1700000000000000)) > 0);
+        assert_true(loop_run_until(hw, txn_lost_sent, hw, 3000));
+        assert_int_equal(hostwatch_where(hw, "vm1", &w), 0);
+        assert_int_equal(w.txn, 42);
+        assert_int_equal(w.txn_deadline_usec, UINT64_C(1700000000000000));
+        assert_false(w.txn_proven);
+        n = guest_sim_read_txns(&g, PROTO_TYPE_HOST_LOST, txns, 8, 300);
+        assert_int_equal(n, 1);
+        assert_int_equal(txns[0], 42);
+        assert_int_equal(hostwatch_get_stats(hw, "vm1", &st), 0);
+        assert_int_equal(st.txns, 1);
+        assert_int_equal(st.txn_lost, 1);
+        assert_int_equal(st.txn_reached, 0);
+        /* the same TXN again (a resend with a new seq) starts nothing new */
+        assert_true(guest_sim_txn(&g, 42, PROTO_TXN_PENDING, UINT64_C(1700000000000000)) > 0);
+        loop_run_until(hw, NULL, NULL, 300);
+        assert_int_equal(hostwatch_get_stats(hw, "vm1", &st), 0);
+        assert_int_equal(st.txns, 1);
+        assert_int_equal(guest_sim_read_txns(&g, PROTO_TYPE_HOST_LOST, txns, 8, 100), 0);
+
+        /* rolled back: the transaction is over */
+        assert_true(guest_sim_txn(&g, 42, PROTO_TXN_ROLLED_BACK, 0) > 0);
+        loop_run_until(hw, NULL, NULL, 200);
+        assert_true(txn_is(hw, 0));
+
+        /* a restarted agent (new instance) drops what its predecessor had pending */
+        assert_true(guest_sim_txn(&g, 43, PROTO_TXN_PENDING, 0) > 0);
+        loop_run_until(hw, NULL, NULL, 300);
+        assert_true(txn_is(hw, 43));
+        g.instance++;
+        g.seq = 0;
+        assert_true(guest_sim_hello(&g, "guest1") > 0);
+        loop_run_until(hw, NULL, NULL, 300);
+        assert_true(txn_is(hw, 0));
+
+        guest_sim_close(&g, true);
+        hostwatch_free(hw);
+}
+
 /* One watcher per QEMU socket: a second one is refused while the first holds it. */
 static void test_lock(void **state) {
         _cleanup_free_ char *path = sock_path("lock");
@@ -634,6 +711,7 @@ int main(void) {
                 cmocka_unit_test(test_reconnect),
                 cmocka_unit_test(test_no_spin),
                 cmocka_unit_test(test_outbox),
+                cmocka_unit_test(test_txn),
                 cmocka_unit_test(test_lock),
                 cmocka_unit_test(test_evidence_age),
                 cmocka_unit_test(test_utf8),

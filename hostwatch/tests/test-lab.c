@@ -418,6 +418,102 @@ static void test_agent_move(void **state) {
         hostwatch_free(hw);
 }
 
+static void write_txn(const char *stop_file, const char *what) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        FILE *f;
+
+        assert_true(asprintf(&path, "%s.txn", stop_file) > 0);
+        assert_true(asprintf(&tmp, "%s.txn.tmp", stop_file) > 0);
+        f = fopen(tmp, "we");
+        assert_non_null(f);
+        fprintf(f, "%s\n", what);
+        fclose(f);
+        assert_int_equal(rename(tmp, path), 0);
+}
+
+static bool txn_over(void *userdata) {
+        HostWatchWhere w;
+        return hostwatch_where(userdata, "vm-txn", &w) == 0 && w.txn == 0;
+}
+
+/* The guest's TXN pending (what `netguard try` sends after applying): the library proves
+ * it at once, with SSH at the address the agent reports, and sends HOST_REACHED naming the
+ * transaction; with sshd down the proof fails and HOST_LOST names it; the TXN's end ends
+ * it. The verified state's 30 s re-check is not waited for. */
+static void test_txn(void **state) {
+        _cleanup_free_ char *reached_file = NULL, *stop_file = NULL, *line = NULL, *lost = NULL;
+        HostWatchMachineConfig c = machine("vm-txn");
+        Rec rec = { .remove_when = _HOSTWATCH_STATE_INVALID };
+        /* a stale neighbour entry (the DHCP address) is a candidate too: its SYNs go
+         * unanswered, so the probe timeout bounds how soon the loss is known */
+        HostWatchConfig cfg = { .min_connect_timeout_usec = 2000000 };
+        HostWatch *hw = new_hw(&rec, &cfg);
+        Cond heard = { .hw = hw, .name = "vm-txn", .state = HOSTWATCH_STATE_VERIFIED,
+                       .evidence = HOSTWATCH_EVIDENCE_AGENT };
+        HostWatchWhere w;
+        HostWatchStats st;
+        uint64_t t0, t1;
+        char guest[64];
+        FILE *f;
+
+        {
+                _cleanup_free_ char *cmd = NULL;
+                assert_true(asprintf(&cmd, "'%s' guest-addr '%s'", lab, labdir) > 0);
+                f = popen(cmd, "r");
+                assert_non_null(f);
+                assert_non_null(fgets(guest, sizeof guest, f));
+                pclose(f);
+                guest[strcspn(guest, "\n")] = 0;
+                heard.address = guest;
+        }
+        assert_true(asprintf(&reached_file, "%s/reached-txn", labdir) > 0);
+        assert_true(asprintf(&stop_file, "%s/agent-sim-txn.stop", labdir) > 0);
+        c.channel = host_socket;
+        assert_int_equal(hostwatch_add_machine(hw, &c), 0);
+        assert_int_equal(labcmd("guest-exec env '%s' --guest-agent /dev/virtio-ports/io.netguard.agent.0 eth0 '%s' '%s' >/dev/null 2>&1 &",
+                                self, reached_file, stop_file), 0);
+        assert_true(loop_run_until(hw, cond_state, &heard, 15000));
+        assert_int_equal(hostwatch_where(hw, "vm-txn", &w), 0);
+        assert_int_equal(w.txn, 0);
+
+        /* TXN 5 pending while verified: proven again now, HOST_REACHED names it */
+        assert_true(asprintf(&line, "%s txn=5", guest) > 0);
+        Reached r5 = { hw, reached_file, line };
+        t0 = loop_now_usec();
+        write_txn(stop_file, "5 1");
+        assert_true(loop_run_until(hw, reached, &r5, 10000));
+        t1 = loop_now_usec();
+        assert_int_equal(hostwatch_where(hw, "vm-txn", &w), 0);
+        assert_int_equal(w.txn, 5);
+        assert_true(w.txn_proven);
+        assert_true(w.verified);
+        printf("# TXN pending -> HOST_REACHED(txn 5) at %s received by the guest in %.1f ms "
+               "(the stand-in polls every 50 ms; the re-check would have waited up to %d s)\n",
+               guest, (double) (t1 - t0) / 1e3, 30);
+        write_txn(stop_file, "5 2");
+        assert_true(loop_run_until(hw, txn_over, hw, 5000));
+
+        /* TXN 6 pending with sshd stopped: the proof fails, HOST_LOST names it */
+        assert_int_equal(labcmd("fault sshd-stop"), 0);
+        assert_true(asprintf(&lost, "LOST %s txn=6", guest) > 0);
+        Reached l6 = { hw, reached_file, lost };
+        write_txn(stop_file, "6 1");
+        assert_true(loop_run_until(hw, reached, &l6, 20000));
+        assert_int_equal(hostwatch_where(hw, "vm-txn", &w), 0);
+        assert_int_equal(w.txn, 6);
+        assert_false(w.txn_proven);
+        assert_false(w.verified);
+        assert_int_equal(hostwatch_get_stats(hw, "vm-txn", &st), 0);
+        assert_int_equal(st.txns, 2);
+        assert_true(st.txn_reached >= 1);
+        assert_int_equal(st.txn_lost, 1);
+        write_txn(stop_file, "6 3");
+        assert_true(loop_run_until(hw, txn_over, hw, 5000));
+        assert_int_equal(labcmd("fault sshd-start"), 0);
+        fclose(fopen(stop_file, "we"));
+        hostwatch_free(hw);
+}
+
 /* /proc files say they are empty: read them as they come. */
 static size_t read_proc(const char *path, char *buf, size_t size) {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -622,6 +718,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_teardown(test_sshd_backoff, restore_sshd),
                 cmocka_unit_test_teardown(test_remove_everywhere, restore_sshd),
                 cmocka_unit_test_teardown(test_agent_move, restore_sshd),
+                cmocka_unit_test_teardown(test_txn, restore_sshd),
                 cmocka_unit_test_teardown(test_qemu_restart, restore_sshd),
                 cmocka_unit_test_teardown(test_neighbour, restore_sshd),
                 cmocka_unit_test_teardown(test_neighbour_probe, restore_sshd),

@@ -168,6 +168,28 @@ static void test_lost(void **state) {
         assert_int_equal(m.state, S(KEY_MISMATCH));
 }
 
+/* The agent's snapshot no longer holds the address proven (none in the networks): checked
+ * at once, keeping the proof until the check fails, so that a failure is a loss. Elsewhere
+ * a round is under way already: nothing. */
+static void test_recheck(void **state) {
+        Machine m;
+        uint64_t now = reach(&m, S(VERIFIED), false);
+
+        assert_int_equal(machine_handle(&m, E(RECHECK), now + 1), A(DISCOVER));
+        assert_int_equal(m.state, S(DISCOVERING));
+        assert_true(m.verified);
+        machine_handle(&m, E(CANDIDATES), now + 1);
+        machine_handle(&m, E(SLOT), now + 1);
+        assert_int_equal(machine_handle(&m, E(PROBE_FAILED), now + 2), A(ABORT_PROBE) | A(LOST));
+        for (HostWatchState s = 0; s < S(REMOVED); s++) {
+                if (s == S(VERIFIED))
+                        continue;
+                now = reach(&m, s, true);
+                assert_int_equal(machine_handle(&m, E(RECHECK), now + 1), 0);
+                assert_int_equal(m.state, s);
+        }
+}
+
 /* The agent's report of a new address skips every wait. */
 static void test_new_address_skips_wait(void **state) {
         static const HostWatchState from[] = { S(QUEUED), S(CONNECTING), S(AUTHENTICATING), S(VERIFIED),
@@ -230,6 +252,133 @@ static void test_remove_everywhere(void **state) {
         }
 }
 
+/* A transaction begins (TXN pending): from every state the machine verifies again at once,
+ * and a round in progress (begun on the old picture) is dropped. */
+static void test_txn_begin_everywhere(void **state) {
+        for (HostWatchState s = 0; s < S(REMOVED); s++) {
+                Machine m;
+                uint64_t now = reach(&m, s, true), deadline = m.deadline_usec;
+                unsigned a = machine_txn_begin(&m, 17, now + 1);
+
+                assert_int_equal(m.state, S(DISCOVERING));
+                assert_int_equal(a, A(DISCOVER) | (machine_state_holds_slot(s) ? A(ABORT_PROBE) : 0u));
+                assert_int_equal(m.entered_usec, now + 1);
+                /* not at the next backoff or re-check: now */
+                assert_true(m.deadline_usec == now + 1 + MACHINE_DISCOVER_TIMEOUT_USEC);
+                (void) deadline;
+                assert_int_equal(m.txn, 17);
+                assert_int_equal(machine_round_txn(&m), 17);
+                assert_false(m.txn_proven);
+                /* the same transaction again (a resend) changes nothing */
+                assert_int_equal(machine_txn_begin(&m, 17, now + 2), 0);
+                assert_int_equal(m.entered_usec, now + 1);
+                /* an old probe's answer cannot prove it: the round it belonged to is gone */
+                assert_int_equal(machine_handle(&m, E(CONNECTED), now + 3), 0);
+                assert_int_equal(m.state, S(DISCOVERING));
+        }
+        /* removed: nothing */
+        Machine m;
+        uint64_t now = reach(&m, S(VERIFIED), false);
+        machine_remove(&m, now);
+        assert_int_equal(machine_txn_begin(&m, 5, now), 0);
+        assert_int_equal(m.state, S(REMOVED));
+        /* id 0 is no transaction */
+        now = reach(&m, S(VERIFIED), false);
+        assert_int_equal(machine_txn_begin(&m, 0, now), 0);
+        assert_int_equal(m.state, S(VERIFIED));
+}
+
+/* The round after the TXN proves it (REACHED names it); the end of the transaction stops
+ * naming it. */
+static void test_txn_proof(void **state) {
+        Machine m;
+        uint64_t now = reach(&m, S(BACKOFF), false);
+
+        assert_int_equal(machine_round_txn(&m), 0);
+        machine_txn_begin(&m, 9, now);
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(CONNECTED), now + 5), A(ABORT_PROBE) | A(REACHED));
+        assert_int_equal(machine_round_txn(&m), 9);
+        assert_true(m.txn_proven);
+        /* the re-check of the proof still names it while it is pending */
+        machine_handle(&m, E(DEADLINE), m.deadline_usec);
+        assert_int_equal(machine_round_txn(&m), 9);
+        assert_true(m.txn_proven);
+        now = m.entered_usec;
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(CONNECTED), now), A(ABORT_PROBE) | A(REACHED));
+        /* the agent reports yet another address: the proof was for the old one */
+        machine_handle(&m, E(NEW_ADDRESS), m.entered_usec + 1);
+        assert_false(m.txn_proven);
+        assert_int_equal(machine_round_txn(&m), 9);
+        now = m.entered_usec;
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(CONNECTED), now), A(ABORT_PROBE) | A(REACHED));
+        assert_true(m.txn_proven);
+        /* another transaction's end changes nothing; its own ends it */
+        machine_txn_end(&m, 8);
+        assert_int_equal(m.txn, 9);
+        machine_txn_end(&m, 9);
+        assert_int_equal(m.txn, 0);
+        assert_int_equal(machine_round_txn(&m), 0);
+        assert_false(m.txn_proven);
+        assert_int_equal(m.state, S(VERIFIED));
+        /* and a failure then is an ordinary loss of a verified address */
+        machine_handle(&m, E(DEADLINE), m.deadline_usec);
+        now = m.entered_usec;
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(PROBE_FAILED), now), A(ABORT_PROBE) | A(LOST));
+        assert_int_equal(machine_round_txn(&m), 0);
+}
+
+/* A round of a pending transaction that fails is a loss even when nothing was verified
+ * before (HOST_LOST naming it), once until a round proves it again. */
+static void test_txn_lost(void **state) {
+        Machine m;
+        uint64_t now = reach(&m, S(BACKOFF), false);
+
+        assert_false(m.verified);
+        machine_txn_begin(&m, 3, now);
+        assert_int_equal(machine_handle(&m, E(NO_CANDIDATE), now), A(LOST));
+        assert_int_equal(machine_round_txn(&m), 3);
+        assert_int_equal(m.state, S(BACKOFF));
+        assert_true(m.txn_lost);
+        /* the next failed round says nothing more */
+        machine_handle(&m, E(DEADLINE), m.deadline_usec);
+        now = m.entered_usec;
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(PROBE_FAILED), now), A(ABORT_PROBE));
+        /* proven at last, then lost again: reported again */
+        machine_handle(&m, E(DEADLINE), m.deadline_usec);
+        now = m.entered_usec;
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(CONNECTED), now), A(ABORT_PROBE) | A(REACHED));
+        assert_false(m.txn_lost);
+        machine_handle(&m, E(DEADLINE), m.deadline_usec);
+        now = m.entered_usec;
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(KEY_MISMATCH), now), A(ABORT_PROBE) | A(LOST));
+        assert_int_equal(m.state, S(KEY_MISMATCH));
+        assert_false(m.txn_proven);
+
+        /* verified before the transaction, and the check it triggers fails: lost, naming it */
+        now = reach(&m, S(VERIFIED), false);
+        assert_int_equal(machine_txn_begin(&m, 4, now), A(DISCOVER));
+        assert_true(m.verified);        /* the old proof stands while it is checked */
+        machine_handle(&m, E(CANDIDATES), now);
+        machine_handle(&m, E(SLOT), now);
+        assert_int_equal(machine_handle(&m, E(DEADLINE), m.deadline_usec), A(ABORT_PROBE) | A(LOST));
+        assert_int_equal(machine_round_txn(&m), 4);
+        assert_false(m.verified);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_happy_path),
@@ -241,6 +390,10 @@ int main(void) {
                 cmocka_unit_test(test_next_candidate),
                 cmocka_unit_test(test_ignored_events),
                 cmocka_unit_test(test_remove_everywhere),
+                cmocka_unit_test(test_recheck),
+                cmocka_unit_test(test_txn_begin_everywhere),
+                cmocka_unit_test(test_txn_proof),
+                cmocka_unit_test(test_txn_lost),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * the library through hostwatch_get_fd()/get_timeout()/process() on a plain poll() loop,
  * as a VM manager without sd-event would. */
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -46,9 +47,13 @@ static void on_state(HostWatch *hw, const char *name, HostWatchState old_state, 
         stamp(t);
         if (hostwatch_where(hw, name, &w) < 0)
                 w = (HostWatchWhere) {};
-        printf("%s  hostwatch: %s %s -> %s%s%s%s\n", t, name, hostwatch_state_to_string(old_state),
+        printf("%s  hostwatch: %s %s -> %s%s%s%s", t, name, hostwatch_state_to_string(old_state),
                hostwatch_state_to_string(new_state), w.address[0] ? " at " : "", w.address,
                new_state == HOSTWATCH_STATE_VERIFIED ? " (SSH with the pinned host key)" : "");
+        /* the guest's pending `netguard try`: this state's proof (or loss) names it */
+        if (w.txn)
+                printf(" [txn %" PRIu64 "%s]", w.txn, w.txn_proven ? ": HOST_REACHED sent" : "");
+        printf("\n");
         fflush(stdout);
 }
 
@@ -83,14 +88,15 @@ int main(int argc, char *argv[]) {
                 { "mac", required_argument, NULL, 'm' },      { "network", required_argument, NULL, 'N' },
                 { "host-key", required_argument, NULL, 'k' }, { "identity", required_argument, NULL, 'i' },
                 { "lease", required_argument, NULL, 'l' },    { "probe", no_argument, NULL, 'p' },
-                { "seconds", required_argument, NULL, 's' },  {},
+                { "seconds", required_argument, NULL, 's' },
+                { "connect-timeout", required_argument, NULL, 't' }, {},
         };
         const char *networks[FOLLOW_MAX_NETWORKS + 1] = {}, *leases[FOLLOW_MAX_LEASES + 1] = {};
         size_t n_networks = 0, n_leases = 0;
         HostWatchMachineConfig mc = { .name = "guest" };
         _cleanup_free_ char *host_key = NULL;
         HostWatch *hw = NULL;
-        uint32_t seconds = 30;
+        uint32_t seconds = 30, connect_timeout = 0;
         struct timespec start, now;
         int c, r;
 
@@ -120,9 +126,14 @@ int main(int argc, char *argv[]) {
                         if (parse_range_u32(optarg, 1, 3600, &seconds) < 0)
                                 return fprintf(stderr, "hostwatch-follow: --seconds 1-3600\n"), 2;
                         break;
+                case 't':
+                        if (parse_range_u32(optarg, 1, 120, &connect_timeout) < 0)
+                                return fprintf(stderr, "hostwatch-follow: --connect-timeout 1-120\n"), 2;
+                        break;
                 default:
                         fprintf(stderr, "usage: hostwatch-follow --channel SOCK --mac MAC --network PREFIX... "
-                                        "--host-key FILE.pub [--identity KEY] [--lease FILE] [--probe] [--seconds N]\n");
+                                        "--host-key FILE.pub [--identity KEY] [--lease FILE] [--probe] [--seconds N] "
+                                        "[--connect-timeout SEC]\n");
                         return 2;
                 }
         if (!host_key || n_networks == 0) {
@@ -135,7 +146,9 @@ int main(int argc, char *argv[]) {
 
         signal(SIGTERM, on_signal);
         signal(SIGINT, on_signal);
-        r = hostwatch_new(&hw, &(HostWatchConfig) { .host_address = "192.0.2.1" });
+        /* --connect-timeout: a lab test need not wait gRPC's 20 s for a SYN into the void */
+        r = hostwatch_new(&hw, &(HostWatchConfig) { .host_address = "192.0.2.1",
+                                                    .min_connect_timeout_usec = (uint64_t) connect_timeout * 1000000 });
         if (r < 0)
                 return fprintf(stderr, "hostwatch-follow: hostwatch_new: %s\n", strerror(-r)), 1;
         hostwatch_set_callbacks(hw, on_state, on_address, NULL);

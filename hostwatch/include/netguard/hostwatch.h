@@ -60,6 +60,11 @@ typedef struct HostWatchWhere {
         uint64_t age_usec;              /* since that evidence (or the SSH proof) was last fresh */
         uint64_t state_deadline_usec;   /* on the HostWatch clock; when the state times out */
         bool agent_connected;           /* the channel is open and the agent said HELLO */
+        /* The guest's pending transaction (its TXN pending; 0: none): the library verifies
+         * at once when one begins and sends HOST_REACHED / HOST_LOST naming it. */
+        uint64_t txn;
+        uint64_t txn_deadline_usec;     /* guest CLOCK_REALTIME when it rolls back; 0: none */
+        bool txn_proven;                /* SSH verified for txn (after it began) and still holds */
 } HostWatchWhere;
 
 typedef struct HostWatchStats {
@@ -76,6 +81,9 @@ typedef struct HostWatchStats {
         uint64_t key_mismatches;
         size_t memory;                  /* bytes held for this machine now */
         size_t memory_peak;             /* the most ever held, transient decoding included */
+        uint64_t txns;                  /* guest transactions begun (TXN pending received) */
+        uint64_t txn_reached;           /* HOST_REACHED sent naming a transaction */
+        uint64_t txn_lost;              /* HOST_LOST sent naming a transaction */
 } HostWatchStats;
 
 /* Monotonic microseconds; random 32-bit numbers. Tests inject both. */
