@@ -83,6 +83,7 @@ struct HwMachine {
         ip_addr rejected[REJECTED_MAX];
         size_t n_rejected;
         uint64_t ignored_addresses, ssh_attempts, key_mismatches;
+        ip_addr stored;                 /* the caller's last verified address, until one is verified */
 };
 
 struct HostWatch {
@@ -153,6 +154,7 @@ const char *hostwatch_evidence_to_string(HostWatchEvidence e) {
                 [HOSTWATCH_EVIDENCE_AGENT] = "agent",
                 [HOSTWATCH_EVIDENCE_LEASE] = "lease",
                 [HOSTWATCH_EVIDENCE_NEIGHBOUR] = "neighbour",
+                [HOSTWATCH_EVIDENCE_STORED] = "stored",
         };
         return e >= 0 && e < _HOSTWATCH_EVIDENCE_MAX ? table[e] : NULL;
 }
@@ -286,6 +288,8 @@ static void discover(HwMachine *m) {
                 candidate_add(m, &m->agent[i], HOSTWATCH_EVIDENCE_AGENT);
         if (m->sm.verified && ip_addr_is_set(&m->verified))
                 candidate_add(m, &m->verified, m->evidence);
+        if (ip_addr_is_set(&m->stored))
+                candidate_add(m, &m->stored, HOSTWATCH_EVIDENCE_STORED);
         for (size_t f = 0; m->leases && m->leases[f]; f++) {
                 _cleanup_free_ char *data = NULL;
                 Lease l[4];
@@ -354,6 +358,7 @@ static void apply_before(HwMachine *m, unsigned actions, MachineEvent cause, uin
         if (actions & MACHINE_ACTION_REACHED) {
                 const Candidate *c = &m->candidates[m->current];
                 m->verified = c->address;
+                m->stored = (ip_addr) {};       /* a fresh proof replaces what was kept */
                 set_known(m, &c->address, c->evidence, now);
                 if (m->channel)
                         (void) channel_send_host_reached(m->channel, now, &c->address, PROTO_PROOF_SSH);
@@ -612,6 +617,18 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
                 return -ENOMEM;
         m->port = c->ssh_port ? c->ssh_port : 22;
         m->probe_networks = c->probe_networks;
+        if (c->last_address) {
+                ip_addr last;
+                if (ip_addr_from_string(c->last_address, AF_UNSPEC, &last) < 0)
+                        return -EINVAL;
+                if (networks_contain(&m->networks, &last)) {
+                        m->stored = last;
+                        m->known = last;
+                        m->known.prefixlen = ip_family_bits(last.family);
+                        m->evidence = HOSTWATCH_EVIDENCE_STORED;
+                        m->known_at = hostwatch_now(hw);
+                }
+        }
         for (size_t i = 0; c->leases && c->leases[i]; i++) {
                 if (i >= LEASE_FILES_MAX)
                         return -E2BIG;
