@@ -199,11 +199,22 @@ static int get_version(sd_bus *bus, const char *path, const char *interface, con
         return sd_bus_message_append(reply, "s", NETGUARD_VERSION);
 }
 
+static int get_in_flight(sd_bus *bus, const char *path, const char *interface, const char *property,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Bus *b = userdata;
+        unsigned now, peak;
+
+        manager_get_in_flight(b->manager, &now, &peak);
+        return sd_bus_message_append(reply, "u", strcmp(property, "InFlight") == 0 ? now : peak);
+}
+
 static const sd_bus_vtable hostwatch_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ConfigFile", "s", get_config, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("MachineCount", "u", get_count, 0, 0),
+        SD_BUS_PROPERTY("InFlight", "u", get_in_flight, 0, 0),
+        SD_BUS_PROPERTY("InFlightPeak", "u", get_in_flight, 0, 0),
         SD_BUS_METHOD("ListMachines", "", "a" MACHINE_SIGNATURE, method_list, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("GetMachine", "s", MACHINE_SIGNATURE, method_get, SD_BUS_VTABLE_UNPRIVILEGED),
         /* UNPRIVILEGED so that check_root, not sd-bus's capability guess, decides and says why. */

@@ -189,7 +189,7 @@ static int h_double(ParseCtx *ctx, const KeyDef *k, yaml_node_t *v, void *base) 
                 return r;
         if (parse_number(s, &d) < 0 || d < k->min || d > k->max)
                 return fail(ctx, v, "invalid '%s' '%s': give a number from %g to %g", k->label, s, k->min, k->max);
-        *FIELD(base, k, double) = d;
+        memcpy((char *) base + k->offset, &d, sizeof d);
         return 0;
 }
 

@@ -42,6 +42,7 @@ struct Manager {
         Managed **index;                /* open addressing by name, capacity a power of two */
         size_t index_size;
         MetricsHistogram latency;
+        unsigned in_flight, in_flight_peak;     /* SSH probes, from the state changes */
 };
 
 /* ---- logging: journald's fields when journald holds our stderr, plain text otherwise ---- */
@@ -202,6 +203,15 @@ static void save(Manager *m, Managed *x, const HostWatchWhere *w) {
         x->saved = rec;
 }
 
+static bool holds_slot(HostWatchState s) {
+        return s == HOSTWATCH_STATE_CONNECTING || s == HOSTWATCH_STATE_AUTHENTICATING;
+}
+
+void manager_get_in_flight(Manager *m, unsigned *ret_now, unsigned *ret_peak) {
+        *ret_now = m->in_flight;
+        *ret_peak = m->in_flight_peak;
+}
+
 static void on_state(HostWatch *hw, const char *name, HostWatchState old, HostWatchState new, void *userdata) {
         Manager *m = userdata;
         Managed *x = find(m, name);
@@ -210,6 +220,10 @@ static void on_state(HostWatch *hw, const char *name, HostWatchState old, HostWa
 
         if (x)
                 x->state = new;
+        if (holds_slot(old) && !holds_slot(new) && m->in_flight > 0)
+                m->in_flight--;
+        else if (!holds_slot(old) && holds_slot(new) && ++m->in_flight > m->in_flight_peak)
+                m->in_flight_peak = m->in_flight;
         if (x && (new == HOSTWATCH_STATE_BACKOFF || new == HOSTWATCH_STATE_KEY_MISMATCH))
                 x->backoff_waits++;
         if (new != HOSTWATCH_STATE_REMOVED)
@@ -492,7 +506,8 @@ static int write_metrics(Manager *m) {
                 mm[i].backoff_waits = x->backoff_waits;
                 (void) hostwatch_get_stats(m->hw, x->def.name, &mm[i].stats);
         }
-        r = metrics_write_file(m->config->metrics_file, mm, m->n_machines, &m->latency);
+        r = metrics_write_file(m->config->metrics_file, mm, m->n_machines, &m->latency, m->in_flight,
+                               m->in_flight_peak);
         if (r < 0)
                 mlog(m, LOG_LEVEL_WARNING, NULL, NULL, NULL, "cannot write metrics to %s: %s", m->config->metrics_file,
                      strerror(-r));

@@ -46,3 +46,5 @@ const char *manager_name(Manager *m, size_t i);
  * (with *ret_error), or the library's error. */
 int manager_add_runtime(Manager *m, const HwMachineDef *def, char **ret_error);
 int manager_remove(Manager *m, const char *name);
+/* SSH probes in flight now, and the most since the start. */
+void manager_get_in_flight(Manager *m, unsigned *ret_now, unsigned *ret_peak);

@@ -36,7 +36,8 @@ static void counter(FILE *f, const char *metric, const char *help, const Metrics
         }
 }
 
-int metrics_format(FILE *f, const MetricsMachine *m, size_t n, const MetricsHistogram *h) {
+int metrics_format(FILE *f, const MetricsMachine *m, size_t n, const MetricsHistogram *h, unsigned in_flight,
+                   unsigned in_flight_peak) {
         uint64_t per_state[_HOSTWATCH_STATE_MAX] = {}, cum = 0;
 
         for (size_t i = 0; i < n; i++)
@@ -48,6 +49,11 @@ int metrics_format(FILE *f, const MetricsMachine *m, size_t n, const MetricsHist
                 if (s != HOSTWATCH_STATE_REMOVED)
                         fprintf(f, "netguard_hostwatch_machines{state=\"%s\"} %llu\n",
                                 hostwatch_state_to_string((HostWatchState) s), (unsigned long long) per_state[s]);
+        fprintf(f, "# HELP netguard_hostwatch_ssh_in_flight SSH probes in flight now (capped by max-in-flight).\n"
+                   "# TYPE netguard_hostwatch_ssh_in_flight gauge\nnetguard_hostwatch_ssh_in_flight %u\n"
+                   "# HELP netguard_hostwatch_ssh_in_flight_peak The most SSH probes in flight at once since the start.\n"
+                   "# TYPE netguard_hostwatch_ssh_in_flight_peak gauge\nnetguard_hostwatch_ssh_in_flight_peak %u\n",
+                in_flight, in_flight_peak);
         counter(f, "netguard_hostwatch_channel_connects_total",
                 "Connections made to the machine's channel socket (first connect and reconnects).", m, n,
                 offsetof(HostWatchStats, channel_connects), true);
@@ -74,7 +80,8 @@ int metrics_format(FILE *f, const MetricsMachine *m, size_t n, const MetricsHist
         return ferror(f) ? -EIO : 0;
 }
 
-int metrics_write_file(const char *path, const MetricsMachine *m, size_t n, const MetricsHistogram *h) {
+int metrics_write_file(const char *path, const MetricsMachine *m, size_t n, const MetricsHistogram *h,
+                       unsigned in_flight, unsigned in_flight_peak) {
         _cleanup_free_ char *tmp = NULL;
         FILE *f;
         int fd, r;
@@ -91,7 +98,7 @@ int metrics_write_file(const char *path, const MetricsMachine *m, size_t n, cons
                 (void) unlink(tmp);
                 return r;
         }
-        r = metrics_format(f, m, n, h);
+        r = metrics_format(f, m, n, h, in_flight, in_flight_peak);
         if (r >= 0 && fflush(f) != 0)
                 r = -errno;
         if (r >= 0 && fsync(fileno(f)) < 0)

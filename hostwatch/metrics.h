@@ -31,7 +31,9 @@ typedef struct MetricsMachine {
 void metrics_histogram_observe(MetricsHistogram *h, uint64_t usec);
 
 /* The whole exposition to f. 0 or -EIO. */
-int metrics_format(FILE *f, const MetricsMachine *machines, size_t n, const MetricsHistogram *latency);
+int metrics_format(FILE *f, const MetricsMachine *machines, size_t n, const MetricsHistogram *latency,
+                   unsigned in_flight, unsigned in_flight_peak);
 
 /* metrics_format into PATH atomically (temp file beside it, fsync, rename). */
-int metrics_write_file(const char *path, const MetricsMachine *machines, size_t n, const MetricsHistogram *latency);
+int metrics_write_file(const char *path, const MetricsMachine *machines, size_t n, const MetricsHistogram *latency,
+                       unsigned in_flight, unsigned in_flight_peak);

@@ -20,7 +20,7 @@ static char *format(const MetricsMachine *m, size_t n, const MetricsHistogram *h
         FILE *f = open_memstream(&buf, &size);
 
         assert_non_null(f);
-        assert_int_equal(metrics_format(f, m, n, h), 0);
+        assert_int_equal(metrics_format(f, m, n, h, 3, 64), 0);
         fclose(f);
         return buf;
 }
@@ -43,6 +43,8 @@ static void test_format(void **state) {
         assert_non_null(strstr(out, "netguard_hostwatch_machines{state=\"backoff\"} 1\n"));
         assert_non_null(strstr(out, "netguard_hostwatch_machines{state=\"queued\"} 0\n"));
         assert_null(strstr(out, "state=\"removed\""));
+        assert_non_null(strstr(out, "\nnetguard_hostwatch_ssh_in_flight 3\n"));
+        assert_non_null(strstr(out, "\nnetguard_hostwatch_ssh_in_flight_peak 64\n"));
         assert_non_null(strstr(out, "# TYPE netguard_hostwatch_channel_connects_total counter\n"
                                     "netguard_hostwatch_channel_connects_total{machine=\"vm1\"} 2\n"
                                     "netguard_hostwatch_channel_connects_total{machine=\"vm2\"} 0\n"));
@@ -83,7 +85,7 @@ static void test_write_file(void **state) {
 
         assert_non_null(mkdtemp(dir));
         snprintf(path, sizeof path, "%s/hostwatch.prom", dir);
-        assert_int_equal(metrics_write_file(path, &m, 1, NULL), 0);
+        assert_int_equal(metrics_write_file(path, &m, 1, NULL, 0, 0), 0);
         f = fopen(path, "r");
         assert_non_null(f);
         assert_non_null(fgets(buf, sizeof buf, f));
@@ -93,7 +95,7 @@ static void test_write_file(void **state) {
         snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) = 1", dir);
         assert_int_equal(system(cmd), 0);
         snprintf(path, sizeof path, "%s/no/such/dir.prom", dir);
-        assert_int_equal(metrics_write_file(path, &m, 1, NULL), -ENOENT);
+        assert_int_equal(metrics_write_file(path, &m, 1, NULL, 0, 0), -ENOENT);
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
         assert_int_equal(system(cmd), 0);
 }
