@@ -38,7 +38,6 @@ HwConfig *hw_config_free(HwConfig *c) {
         free(c->path);
         ssh_done(&c->ssh);
         free(c->metrics_file);
-        free(c->metrics_socket);
         for (size_t i = 0; i < c->n_machines; i++)
                 machine_def_done(&c->machines[i]);
         free(c->machines);
@@ -379,7 +378,6 @@ static const KeyDef machine_keys[] = {
 
 static const KeyDef metrics_keys[] = {
         { "file", h_path, .offset = offsetof(HwConfig, metrics_file), .label = "metrics.file" },
-        { "socket", h_socket_path, .offset = offsetof(HwConfig, metrics_socket), .label = "metrics.socket" },
         /* A day at most: node_exporter reads the file whenever it is scraped. */
         { "interval", h_u32, .offset = offsetof(HwConfig, metrics_interval_sec), .min = 1, .max = 86400,
           .label = "metrics.interval" },

@@ -48,7 +48,6 @@ typedef struct HwConfig {
         uint32_t max_in_flight;
         uint32_t heartbeat_sec;         /* asked of the guests in HOST_HELLO */
         char *metrics_file;
-        char *metrics_socket;
         uint32_t metrics_interval_sec;
         HwMachineDef *machines;
         size_t n_machines;
