@@ -6,10 +6,11 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "hostwatch/bus.h"
-#include "hostwatch/manager.h"
+#include "hostwatch/daemon-config.h"
 
 struct Bus {
-        Manager *manager;
+        const BusOps *ops;
+        void *userdata;
         sd_bus *bus;
         sd_bus_slot *slot;
 };
@@ -27,7 +28,7 @@ static int append_machine(sd_bus_message *reply, const HostWatchWhere *w) {
 static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Bus *b = userdata;
-        HostWatch *hw = manager_get_hostwatch(b->manager);
+        HostWatch *hw = b->ops->hostwatch(b->userdata);
         int r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
@@ -36,9 +37,9 @@ static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         r = sd_bus_message_open_container(reply, 'a', MACHINE_SIGNATURE);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < manager_count(b->manager); i++) {
+        for (size_t i = 0; i < b->ops->count(b->userdata); i++) {
                 HostWatchWhere w;
-                if (hostwatch_where(hw, manager_name(b->manager, i), &w) < 0)
+                if (hostwatch_where(hw, b->ops->name(b->userdata, i), &w) < 0)
                         continue;       /* named in the config, not watched (its error is logged) */
                 r = append_machine(reply, &w);
                 if (r < 0)
@@ -60,7 +61,7 @@ static int method_get(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = hostwatch_where(manager_get_hostwatch(b->manager), name, &w);
+        r = hostwatch_where(b->ops->hostwatch(b->userdata), name, &w);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, "io.netguard.HostWatch1.NoSuchMachine", "no machine '%s'", name);
         if (r < 0)
@@ -147,7 +148,7 @@ static int method_add(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
                 d.host_key = (char *) key;
         d.ssh.user = (char *) "root";
         d.ssh.port = 22;
-        r = manager_add_runtime(b->manager, &d, &err);
+        r = b->ops->add(b->userdata, &d, &err);
         strv_free(d.networks);
         if (r == -EEXIST)
                 return sd_bus_error_setf(error, "io.netguard.HostWatch1.MachineExists", "machine '%s' exists already",
@@ -173,7 +174,7 @@ static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        r = manager_remove(b->manager, name);
+        r = b->ops->remove(b->userdata, name);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, "io.netguard.HostWatch1.NoSuchMachine", "no machine '%s'", name);
         if (r < 0)
@@ -185,13 +186,13 @@ static int method_remove(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 static int get_count(sd_bus *bus, const char *path, const char *interface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
-        return sd_bus_message_append(reply, "u", (uint32_t) manager_count(b->manager));
+        return sd_bus_message_append(reply, "u", (uint32_t) b->ops->count(b->userdata));
 }
 
 static int get_config(sd_bus *bus, const char *path, const char *interface, const char *property,
                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Bus *b = userdata;
-        return sd_bus_message_append(reply, "s", manager_get_config_path(b->manager));
+        return sd_bus_message_append(reply, "s", b->ops->config_path(b->userdata));
 }
 
 static int get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -204,7 +205,7 @@ static int get_in_flight(sd_bus *bus, const char *path, const char *interface, c
         Bus *b = userdata;
         unsigned now, peak;
 
-        manager_get_in_flight(b->manager, &now, &peak);
+        b->ops->in_flight(b->userdata, &now, &peak);
         return sd_bus_message_append(reply, "u", strcmp(property, "InFlight") == 0 ? now : peak);
 }
 
@@ -233,14 +234,15 @@ Bus *bus_free(Bus *b) {
         return mfree(b);
 }
 
-int bus_new(sd_event *event, Manager *manager, Bus **ret) {
+int bus_new(sd_event *event, const BusOps *ops, void *userdata, Bus **ret) {
         _cleanup_(bus_freep) Bus *b = NULL;
         int r;
 
         b = calloc(1, sizeof *b);
         if (!b)
                 return -ENOMEM;
-        b->manager = manager;
+        b->ops = ops;
+        b->userdata = userdata;
         r = sd_bus_open_system(&b->bus);
         if (r < 0)
                 return r;

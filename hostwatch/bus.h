@@ -15,10 +15,21 @@
 #define HOSTWATCH_BUS_PATH "/io/netguard/HostWatch1"
 #define HOSTWATCH_BUS_INTERFACE "io.netguard.HostWatch1"
 
-typedef struct Manager Manager;
 typedef struct Bus Bus;
+typedef struct HwMachineDef HwMachineDef;
 
-int bus_new(sd_event *event, Manager *manager, Bus **ret);
+/* What the object serves, from its owner (the Manager), without knowing it. */
+typedef struct BusOps {
+        HostWatch *(*hostwatch)(void *userdata);
+        const char *(*config_path)(void *userdata);
+        size_t (*count)(void *userdata);
+        const char *(*name)(void *userdata, size_t i);
+        int (*add)(void *userdata, const HwMachineDef *def, char **ret_error);
+        int (*remove)(void *userdata, const char *name);
+        void (*in_flight)(void *userdata, unsigned *ret_now, unsigned *ret_peak);
+} BusOps;
+
+int bus_new(sd_event *event, const BusOps *ops, void *userdata, Bus **ret);
 Bus *bus_free(Bus *b);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Bus *, bus_free);
 

@@ -25,7 +25,7 @@ typedef struct HwSsh {
         uint16_t port;          /* 0: inherit (defaults: 22) */
 } HwSsh;
 
-typedef struct HwMachineDef {
+struct HwMachineDef {
         char *name;
         char *channel;
         char *macaddress;
@@ -37,7 +37,8 @@ typedef struct HwMachineDef {
         HwSsh ssh;              /* merged with defaults.ssh after parsing */
         bool probe_networks;
         unsigned line, column;  /* of the machine's mapping, for messages */
-} HwMachineDef;
+};
+typedef struct HwMachineDef HwMachineDef;
 
 typedef struct HwConfig {
         char *path;

@@ -385,6 +385,46 @@ const char *manager_name(Manager *m, size_t i) {
         return i < m->n_machines ? m->machines[i]->def.name : NULL;
 }
 
+/* ---- what the bus serves ---- */
+
+static HostWatch *ops_hostwatch(void *userdata) {
+        return manager_get_hostwatch(userdata);
+}
+
+static const char *ops_config_path(void *userdata) {
+        return manager_get_config_path(userdata);
+}
+
+static size_t ops_count(void *userdata) {
+        return manager_count(userdata);
+}
+
+static const char *ops_name(void *userdata, size_t i) {
+        return manager_name(userdata, i);
+}
+
+static int ops_add(void *userdata, const HwMachineDef *def, char **ret_error) {
+        return manager_add_runtime(userdata, def, ret_error);
+}
+
+static int ops_remove(void *userdata, const char *name) {
+        return manager_remove(userdata, name);
+}
+
+static void ops_in_flight(void *userdata, unsigned *ret_now, unsigned *ret_peak) {
+        manager_get_in_flight(userdata, ret_now, ret_peak);
+}
+
+static const BusOps bus_ops = {
+        .hostwatch = ops_hostwatch,
+        .config_path = ops_config_path,
+        .count = ops_count,
+        .name = ops_name,
+        .add = ops_add,
+        .remove = ops_remove,
+        .in_flight = ops_in_flight,
+};
+
 /* ---- config and reload ---- */
 
 static int load_config(Manager *m, HwConfig **ret) {
@@ -620,7 +660,7 @@ int manager_new(Manager **ret, const ManagerOptions *o) {
         if (r < 0)
                 return r;
         if (!o->no_bus) {
-                r = bus_new(m->event, m, &m->bus);
+                r = bus_new(m->event, &bus_ops, m, &m->bus);
                 if (r < 0)
                         return log_error_errno(r, "cannot connect to the system bus: %m");
         }
