@@ -596,11 +596,7 @@ static void heap_swap(HostWatch *hw, size_t a, size_t b) {
         hw->heap[b]->heap_index = b;
 }
 
-static void heap_fix(HostWatch *hw, size_t i) {
-        while (i > 0 && hw->heap[(i - 1) / 2]->heap_key > hw->heap[i]->heap_key) {
-                heap_swap(hw, i, (i - 1) / 2);
-                i = (i - 1) / 2;
-        }
+static void heap_down(HostWatch *hw, size_t i) {
         for (;;) {
                 size_t l = 2 * i + 1, r = l + 1, min = i;
                 if (l < hw->n_heap && hw->heap[l]->heap_key < hw->heap[min]->heap_key)
@@ -612,6 +608,15 @@ static void heap_fix(HostWatch *hw, size_t i) {
                 heap_swap(hw, i, min);
                 i = min;
         }
+}
+
+/* One element's key changed in an otherwise valid heap. */
+static void heap_fix(HostWatch *hw, size_t i) {
+        while (i > 0 && hw->heap[(i - 1) / 2]->heap_key > hw->heap[i]->heap_key) {
+                heap_swap(hw, i, (i - 1) / 2);
+                i = (i - 1) / 2;
+        }
+        heap_down(hw, i);
 }
 
 static void heap_remove(HostWatch *hw, HwMachine *m) {
@@ -952,9 +957,9 @@ int hostwatch_process(HostWatch *hw) {
         if (now >= hw->rekey_at) {
                 for (size_t i = 0; i < hw->n_heap; i++)
                         hw->heap[i]->heap_key = machine_deadline(hw->heap[i]);
-                for (size_t i = hw->n_heap / 2 + 1; i > 0; i--)
-                        if (i - 1 < hw->n_heap)
-                                heap_fix(hw, i - 1);
+                /* every key may have moved: heapify (sift-down from the last parent) */
+                for (size_t i = hw->n_heap / 2; i > 0; i--)
+                        heap_down(hw, i - 1);
                 hw->rekey_at = now + USEC_PER_SEC;
         }
         /* Timers: every machine due now, each once; a machine removed by a callback

@@ -529,7 +529,9 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         notify_status(m);
+        /* a time source fires once: set it again and re-arm it */
         (void) sd_event_source_set_time(s, usec + STATUS_INTERVAL_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
 }
 
@@ -559,6 +561,7 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         (void) write_metrics(m);
         (void) sd_event_source_set_time(s, usec + (uint64_t) m->config->metrics_interval_sec * USEC_PER_SEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
 }
 
