@@ -86,6 +86,9 @@ struct HwMachine {
         uint64_t agent_instance;        /* of the last HELLO: a new one drops its transaction */
         uint64_t txn_deadline;          /* guest CLOCK_REALTIME µs, as the TXN said */
         uint64_t txns, txn_reached, txn_lost;
+        ip_addr stored;                 /* the caller's last verified address, until one is verified */
+        size_t heap_index;              /* in HostWatch.heap; SIZE_MAX: not in it */
+        uint64_t heap_key;              /* the earliest of its deadlines when last placed */
 };
 
 struct HostWatch {
@@ -108,6 +111,15 @@ struct HostWatch {
         void *userdata;
         sd_event *event;
         sd_event_source *io_source, *time_source;
+        /* Scale (10,000 machines): timers from a min-heap of each machine's earliest
+         * deadline, names from a hash index, slots granted only when some machine waits,
+         * so a wakeup costs what it touches, not a walk over every machine. */
+        HwMachine **heap, **due;        /* due: the machines whose timers run now */
+        size_t n_heap, heap_allocated;
+        uint64_t rekey_at;
+        HwMachine **index;              /* open addressing by name; size a power of two */
+        size_t index_size;
+        size_t n_queued;
 };
 
 static uint64_t clock_monotonic(void *userdata) {
@@ -156,6 +168,7 @@ const char *hostwatch_evidence_to_string(HostWatchEvidence e) {
                 [HOSTWATCH_EVIDENCE_AGENT] = "agent",
                 [HOSTWATCH_EVIDENCE_LEASE] = "lease",
                 [HOSTWATCH_EVIDENCE_NEIGHBOUR] = "neighbour",
+                [HOSTWATCH_EVIDENCE_STORED] = "stored",
         };
         return e >= 0 && e < _HOSTWATCH_EVIDENCE_MAX ? table[e] : NULL;
 }
@@ -292,6 +305,8 @@ static void discover(HwMachine *m) {
                 candidate_add(m, &m->agent[i], HOSTWATCH_EVIDENCE_AGENT);
         if (m->sm.verified && ip_addr_is_set(&m->verified))
                 candidate_add(m, &m->verified, m->evidence);
+        if (ip_addr_is_set(&m->stored))
+                candidate_add(m, &m->stored, HOSTWATCH_EVIDENCE_STORED);
         for (size_t f = 0; m->leases && m->leases[f]; f++) {
                 _cleanup_free_ char *data = NULL;
                 Lease l[4];
@@ -321,6 +336,7 @@ static void discover(HwMachine *m) {
 /* ---- the state machine's actions ---- */
 
 static void handle(HwMachine *m, MachineEvent e);
+static void reschedule(HwMachine *m);
 
 static void release_slot(HwMachine *m) {
         if (m->probe) {
@@ -377,6 +393,7 @@ static void apply_before(HwMachine *m, unsigned actions, MachineEvent cause, uin
         if (actions & MACHINE_ACTION_REACHED) {
                 const Candidate *c = &m->candidates[m->current];
                 m->verified = c->address;
+                m->stored = (ip_addr) {};       /* a fresh proof replaces what was kept */
                 set_known(m, &c->address, c->evidence, now);
                 if (m->channel) {
                         (void) channel_send_host_reached_txn(m->channel, now, &c->address, PROTO_PROOF_SSH, txn);
@@ -416,6 +433,8 @@ static void apply_after(HwMachine *m, unsigned actions, uint64_t now) {
 static void transition(HwMachine *m, HostWatchState old, unsigned actions, MachineEvent e, uint64_t now) {
         HostWatch *hw = m->hw;
 
+        if (m->sm.state != old)
+                hw->n_queued += (m->sm.state == HOSTWATCH_STATE_QUEUED) - (old == HOSTWATCH_STATE_QUEUED);
         apply_before(m, actions, e, now);
         if (m->removed)
                 return;
@@ -425,6 +444,7 @@ static void transition(HwMachine *m, HostWatchState old, unsigned actions, Machi
                         return;
         }
         apply_after(m, actions, now);
+        reschedule(m);
 }
 
 static void handle(HwMachine *m, MachineEvent e) {
@@ -438,7 +458,7 @@ static void handle(HwMachine *m, MachineEvent e) {
 
 /* The longest-queued machines get the free slots. */
 static void grant_slots(HostWatch *hw) {
-        while (hw->in_flight < hw->max_in_flight) {
+        while (hw->in_flight < hw->max_in_flight && hw->n_queued > 0) {
                 HwMachine *best = NULL;
                 for (size_t i = 0; i < hw->n_machines; i++) {
                         HwMachine *m = hw->machines[i];
@@ -596,7 +616,17 @@ static void machine_free(HwMachine *m) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(HwMachine *, machine_free);
 
+static size_t index_slot(HostWatch *hw, const char *name);
+
 static HwMachine *find(HostWatch *hw, const char *name, size_t *ret_index) {
+        HwMachine *m;
+
+        if (!ret_index) {
+                if (hw->index_size == 0)
+                        return NULL;
+                m = hw->index[index_slot(hw, name)];
+                return m;
+        }
         for (size_t i = 0; i < hw->n_machines; i++)
                 if (strcmp(hw->machines[i]->name, name) == 0) {
                         if (ret_index)
@@ -604,6 +634,129 @@ static HwMachine *find(HostWatch *hw, const char *name, size_t *ret_index) {
                         return hw->machines[i];
                 }
         return NULL;
+}
+
+/* ---- the deadline heap ---- */
+
+static uint64_t machine_deadline(HwMachine *m) {
+        uint64_t d = m->sm.deadline_usec;
+
+        if (m->channel && channel_get_deadline(m->channel) < d)
+                d = channel_get_deadline(m->channel);
+        return d;
+}
+
+static void heap_swap(HostWatch *hw, size_t a, size_t b) {
+        HwMachine *t = hw->heap[a];
+
+        hw->heap[a] = hw->heap[b];
+        hw->heap[b] = t;
+        hw->heap[a]->heap_index = a;
+        hw->heap[b]->heap_index = b;
+}
+
+static void heap_down(HostWatch *hw, size_t i) {
+        for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, min = i;
+                if (l < hw->n_heap && hw->heap[l]->heap_key < hw->heap[min]->heap_key)
+                        min = l;
+                if (r < hw->n_heap && hw->heap[r]->heap_key < hw->heap[min]->heap_key)
+                        min = r;
+                if (min == i)
+                        return;
+                heap_swap(hw, i, min);
+                i = min;
+        }
+}
+
+/* One element's key changed in an otherwise valid heap. */
+static void heap_fix(HostWatch *hw, size_t i) {
+        while (i > 0 && hw->heap[(i - 1) / 2]->heap_key > hw->heap[i]->heap_key) {
+                heap_swap(hw, i, (i - 1) / 2);
+                i = (i - 1) / 2;
+        }
+        heap_down(hw, i);
+}
+
+static void heap_remove(HostWatch *hw, HwMachine *m) {
+        size_t i = m->heap_index;
+
+        if (i == SIZE_MAX)
+                return;
+        m->heap_index = SIZE_MAX;
+        if (i != --hw->n_heap) {
+                hw->heap[i] = hw->heap[hw->n_heap];
+                hw->heap[i]->heap_index = i;
+                heap_fix(hw, i);
+        }
+}
+
+/* After anything that may have moved m's deadlines. */
+static void reschedule(HwMachine *m) {
+        HostWatch *hw = m->hw;
+
+        if (m->removed || m->heap_index == SIZE_MAX)
+                return;
+        m->heap_key = machine_deadline(m);
+        heap_fix(hw, m->heap_index);
+}
+
+static int heap_add(HostWatch *hw, HwMachine *m) {
+        if (hw->n_heap == hw->heap_allocated) {
+                size_t n = hw->heap_allocated ? hw->heap_allocated * 2 : 64;
+                HwMachine **a = reallocarray(hw->heap, n, sizeof *a);
+                if (!a)
+                        return -ENOMEM;
+                hw->heap = a;
+                a = reallocarray(hw->due, n, sizeof *a);
+                if (!a)
+                        return -ENOMEM;
+                hw->due = a;
+                hw->heap_allocated = n;
+        }
+        m->heap_index = hw->n_heap;
+        m->heap_key = machine_deadline(m);
+        hw->heap[hw->n_heap++] = m;
+        heap_fix(hw, m->heap_index);
+        return 0;
+}
+
+/* ---- the name index ---- */
+
+static size_t index_slot(HostWatch *hw, const char *name) {
+        uint64_t h = 0xcbf29ce484222325u;       /* FNV-1a */
+        size_t mask = hw->index_size - 1, i;
+
+        for (const char *p = name; *p; p++)
+                h = (h ^ (uint8_t) *p) * 0x100000001b3u;
+        for (i = (size_t) h & mask; hw->index[i] && strcmp(hw->index[i]->name, name) != 0; i = (i + 1) & mask)
+                ;
+        return i;
+}
+
+static void index_rebuild(HostWatch *hw) {
+        memset(hw->index, 0, hw->index_size * sizeof *hw->index);
+        for (size_t i = 0; i < hw->n_machines; i++)
+                hw->index[index_slot(hw, hw->machines[i]->name)] = hw->machines[i];
+}
+
+/* Room for one more at a load of at most a half. */
+static int index_reserve(HostWatch *hw, size_t n) {
+        size_t size = hw->index_size ? hw->index_size : 64;
+        HwMachine **a;
+
+        while (size < 2 * n)
+                size *= 2;
+        if (size == hw->index_size)
+                return 0;
+        a = calloc(size, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        free(hw->index);
+        hw->index = a;
+        hw->index_size = size;
+        index_rebuild(hw);
+        return 0;
 }
 
 static bool name_valid(const char *s) {
@@ -671,6 +824,18 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
                 return -ENOMEM;
         m->port = c->ssh_port ? c->ssh_port : 22;
         m->probe_networks = c->probe_networks;
+        if (c->last_address) {
+                ip_addr last;
+                if (ip_addr_from_string(c->last_address, AF_UNSPEC, &last) < 0)
+                        return -EINVAL;
+                if (networks_contain(&m->networks, &last)) {
+                        m->stored = last;
+                        m->known = last;
+                        m->known.prefixlen = ip_family_bits(last.family);
+                        m->evidence = HOSTWATCH_EVIDENCE_STORED;
+                        m->known_at = hostwatch_now(hw);
+                }
+        }
         for (size_t i = 0; c->leases && c->leases[i]; i++) {
                 if (i >= LEASE_FILES_MAX)
                         return -E2BIG;
@@ -687,11 +852,19 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
         }
         machine_init(&m->sm, &hw->backoff, random_of, hw, m->identity != NULL);
 
+        r = index_reserve(hw, hw->n_machines + 1);
+        if (r < 0)
+                return r;
         a = reallocarray(hw->machines, hw->n_machines + 1, sizeof *a);
         if (!a)
                 return -ENOMEM;
         hw->machines = a;
+        m->heap_index = SIZE_MAX;
+        r = heap_add(hw, m);
+        if (r < 0)
+                return r;
         hw->machines[hw->n_machines++] = m;
+        hw->index[index_slot(hw, m->name)] = m;
         m = NULL;
         {
                 HwMachine *added = hw->machines[hw->n_machines - 1];
@@ -705,6 +878,7 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
                 }
                 actions = machine_start(&added->sm, now);
                 apply_after(added, actions, now);
+                reschedule(added);
                 hw->dispatching--;
         }
         flush(hw);
@@ -716,12 +890,16 @@ static void teardown(HostWatch *hw, size_t index) {
         HostWatchState old = m->sm.state;
         uint64_t now = hostwatch_now(hw);
 
+        if (old == HOSTWATCH_STATE_QUEUED)
+                hw->n_queued--;
         (void) machine_remove(&m->sm, now);
         m->removed = true;
         release_slot(m);
         watch_set(hw, &m->channel_watch, -1, 0, 0);
+        heap_remove(hw, m);
         memmove(hw->machines + index, hw->machines + index + 1, (hw->n_machines - index - 1) * sizeof *hw->machines);
         hw->n_machines--;
+        index_rebuild(hw);      /* linear probing: rebuilt rather than patched (removals are rare) */
         if (hw->on_state)
                 hw->on_state(hw, m->name, old, HOSTWATCH_STATE_REMOVED, hw->userdata);
         /* Inside a dispatch the caller's stack may still point at it: free at the end. */
@@ -796,21 +974,20 @@ int hostwatch_get_timeout(HostWatch *hw, uint64_t *ret_usec) {
 
         if (!hw || !ret_usec)
                 return -EINVAL;
-        for (size_t i = 0; i < hw->n_machines; i++) {
-                HwMachine *m = hw->machines[i];
-                if (m->sm.deadline_usec < t)
-                        t = m->sm.deadline_usec;
-                if (m->channel && channel_get_deadline(m->channel) < t)
-                        t = channel_get_deadline(m->channel);
-        }
+        if (hw->n_heap > 0)
+                t = hw->heap[0]->heap_key;
+        if (hw->n_heap > 0 && hw->rekey_at < t)
+                t = hw->rekey_at;
         *ret_usec = t;
         return 0;
 }
 
 static void channel_dispatch_machine(HwMachine *m, uint64_t now) {
         channel_dispatch(m->channel, now, &channel_handler, m);
-        if (!m->removed)
+        if (!m->removed) {
                 update_channel_watch(m);
+                reschedule(m);
+        }
 }
 
 int hostwatch_process(HostWatch *hw) {
@@ -837,18 +1014,37 @@ int hostwatch_process(HostWatch *hw) {
                         probe_dispatch(m);
         }
         now = hostwatch_now(hw);
-        /* Timers. A machine removed by a callback leaves the array: walk by name-stable index. */
-        for (size_t i = 0; i < hw->n_machines; i++) {
-                HwMachine *m = hw->machines[i];
+        /* A deadline that moved without a reschedule() would wait for this: a safety net
+         * that costs one walk a second. */
+        if (now >= hw->rekey_at) {
+                for (size_t i = 0; i < hw->n_heap; i++)
+                        hw->heap[i]->heap_key = machine_deadline(hw->heap[i]);
+                /* every key may have moved: heapify (sift-down from the last parent) */
+                for (size_t i = hw->n_heap / 2; i > 0; i--)
+                        heap_down(hw, i - 1);
+                hw->rekey_at = now + USEC_PER_SEC;
+        }
+        /* Timers: every machine due now, each once; a machine removed by a callback
+         * meanwhile stays allocated (the graveyard) and is skipped. */
+        size_t n_due = 0;
+        while (hw->n_heap > 0 && hw->heap[0]->heap_key <= now) {
+                HwMachine *m = hw->heap[0];
+                heap_remove(hw, m);
+                hw->due[n_due++] = m;
+        }
+        for (size_t i = 0; i < n_due; i++) {
+                HwMachine *m = hw->due[i];
 
+                if (m->removed)
+                        continue;
                 if (m->channel && channel_get_deadline(m->channel) <= now) {
                         channel_tick(m->channel, now);
                         update_channel_watch(m);
                 }
-                if (m->sm.deadline_usec <= now)
+                if (!m->removed && m->sm.deadline_usec <= now)
                         handle(m, MACHINE_EVENT_DEADLINE);
-                if (i < hw->n_machines && hw->machines[i] != m)
-                        i--;    /* m was removed: the next one moved into its place */
+                if (!m->removed)
+                        (void) heap_add(hw, m);         /* its slot was kept: cannot fail */
         }
         hw->dispatching--;
         flush(hw);
@@ -989,6 +1185,9 @@ HostWatch *hostwatch_free(HostWatch *hw) {
                 machine_free(hw->graveyard[i]);
         free(hw->graveyard);
         free(hw->machines);
+        free(hw->heap);
+        free(hw->due);
+        free(hw->index);
         (void) hostwatch_detach_event(hw);
         neighbour_table_free(hw->neighbours);
         if (hw->epoll_fd >= 0)

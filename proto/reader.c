@@ -50,6 +50,11 @@ size_t proto_reader_feed(ProtoReader *r, const uint8_t *data, size_t size) {
                 return 0;
         if (size == 0)
                 return 0;
+        /* Everything consumed: write at the front again, so a steady trickle (heartbeats)
+         * keeps touching the same page instead of walking the whole 64 KiB into memory
+         * (10,000 idle channels on a host: 25 KiB each after minutes, 64 KiB in the end). */
+        if (r->start == r->end)
+                r->start = r->end = 0;
         if (r->end == sizeof(r->buf))
                 compact(r);
         n = sizeof(r->buf) - r->end;

@@ -41,6 +41,7 @@ typedef enum HostWatchEvidence {
         HOSTWATCH_EVIDENCE_AGENT,       /* the guest agent's ADDRESSES snapshot */
         HOSTWATCH_EVIDENCE_LEASE,       /* a DHCP lease file */
         HOSTWATCH_EVIDENCE_NEIGHBOUR,   /* the host's neighbour table, by MAC */
+        HOSTWATCH_EVIDENCE_STORED,      /* the address last verified, as the caller kept it (a restart) */
         _HOSTWATCH_EVIDENCE_MAX,
         _HOSTWATCH_EVIDENCE_INVALID = -EINVAL,
 } HostWatchEvidence;
@@ -127,6 +128,10 @@ typedef struct HostWatchMachineConfig {
          * /22 (one empty UDP datagram each), so a guest that moved without a word shows up
          * in the neighbour table by the next round. */
         bool probe_networks;
+        /* The address SSH was last verified at, kept by the caller across a restart (text,
+         * NULL = none): shown by where() at once (evidence "stored", not verified) and tried
+         * first until an address is verified. Ignored when outside the networks. */
+        const char *last_address;
 } HostWatchMachineConfig;
 
 /* config may be NULL (all defaults). -EINVAL for a value out of range. */
