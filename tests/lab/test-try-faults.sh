@@ -112,9 +112,11 @@ run_point() {
                 if fault_alive; then
                         # abort rewrites /etc only where it differs from the known-good: a
                         # user's edit there while the try is pending (kept under rejected/)
-                        if [ "$point" = abort:etc-file ]; then
-                                printf '# edited while a try was pending\n' >>"$etc/50-lab.yaml"
-                        fi
+                        # (the forced path rewrites it for the same reason)
+                        case $point in
+                        abort:etc-file|force:etc-file)
+                                printf '# edited while a try was pending\n' >>"$etc/50-lab.yaml" ;;
+                        esac
                         case $path in
                         confirm) g "$netguard" confirm >/dev/null 2>&1 || true ;;
                         rollback) g "$netguard" rollback >/dev/null 2>&1 || true ;;
