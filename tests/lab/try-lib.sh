@@ -60,8 +60,11 @@ try_up() {
 
 # Polls CMD... every 0.1 s for up to SECS of wall time (a loaded machine makes each poll
 # slow: counting polls would stretch the wait); the first argument is what it waits for.
+# A bound, not a measure: what the tests assert is that it happens, and a machine running
+# other suites beside this one (CI runs two at once) stretches networkd's and dnsmasq's
+# steps, so every bound is TRY_WAIT_SCALE (default 2) times what an idle machine needs.
 wait_for() {
-        local what=$1 secs=$2 end
+        local what=$1 secs=$(( $2 * ${TRY_WAIT_SCALE:-2} )) end
         shift 2
         end=$(( $(now_ms) + secs * 1000 ))
         while :; do
