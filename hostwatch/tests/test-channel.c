@@ -647,10 +647,12 @@ static void test_hostile(void **state) {
                         assert_true(st.throttled > 0);
                         break;
                 case EVIL_BAD_CHECKSUM:
-                        assert_true(st.bad_checksum > CHANNEL_BAD_MAX);
-                        /* More than the budget allows in the windows the phase spanned
-                         * must have paused the reader; a slow (loaded) writer may have
-                         * stayed within it. */
+                        /* How many frames the phase reads depends on the byte budget and on
+                         * how soon the good guest's reports end it (each bad frame here is
+                         * 64 KiB): at least one must be seen as bad, and more than the
+                         * budget allows in the windows the phase spanned must have paused
+                         * the reader; a slow (loaded) writer may have stayed within it. */
+                        assert_true(st.bad_checksum > 0);
                         if (st.bad_checksum > (phase_usec / CHANNEL_BAD_WINDOW_USEC + 1) * CHANNEL_BAD_MAX)
                                 assert_true(st.throttled > 0);
                         break;
