@@ -12,12 +12,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/route.h>
-#include <netlink/route/rtnl.h>
-
 #include "agent/live.h"
+#include "agent/rtnl.h"
 
 live_state *live_state_new(void) {
         return calloc(1, sizeof(live_state));
@@ -95,7 +91,7 @@ bool live_address_is_global(const live_address *a) {
         return a->scope == RT_SCOPE_UNIVERSE && !ip_addr_is_link_local(&a->addr);
 }
 
-/* ---- links: a raw RTM_GETLINK dump, because libnl 3.7 does not expose IFLA_PERM_ADDRESS */
+/* ---- the kernel's tables, dumped over rtnetlink */
 
 static void link_fill_driver(live_link *l) {
         _cleanup_close_ int fd = -EBADF;
@@ -114,180 +110,179 @@ static void link_fill_driver(live_link *l) {
         snprintf(l->driver, sizeof(l->driver), "%s", info.driver);
 }
 
-struct link_dump {
-        live_state *state;
-        int error;
-};
+static size_t attr_len(const struct rtattr *a) {
+        return RTA_PAYLOAD(a);
+}
 
-static int link_valid_cb(struct nl_msg *msg, void *userdata) {
-        struct link_dump *d = userdata;
-        struct nlmsghdr *h = nlmsg_hdr(msg);
-        struct nlattr *tb[IFLA_MAX + 1];
-        struct ifinfomsg *ifi;
+static void attr_string(const struct rtattr *a, char *buf, size_t size) {
+        size_t n = attr_len(a);
+
+        if (n >= size)
+                n = size - 1;
+        memcpy(buf, RTA_DATA(a), n);
+        buf[n] = 0;
+        buf[strnlen(buf, n)] = 0;
+}
+
+static bool attr_u32(const struct rtattr *a, uint32_t *ret) {
+        if (!a || attr_len(a) != sizeof(uint32_t))
+                return false;
+        memcpy(ret, RTA_DATA(a), sizeof(uint32_t));
+        return true;
+}
+
+static int attr_addr(const struct rtattr *a, int family, unsigned prefixlen, ip_addr *ret) {
+        if (!a || attr_len(a) != ip_family_size(family))
+                return -EINVAL;
+        return ip_addr_from_bytes(family, RTA_DATA(a), prefixlen, ret);
+}
+
+static int on_link(const struct nlmsghdr *h, void *userdata) {
+        live_state *s = userdata;
+        const struct ifinfomsg *ifi = NLMSG_DATA(h);
+        const struct rtattr *tb[IFLA_MAX + 1];
         live_link l = {};
-        int r;
+        uint32_t u;
 
-        if (h->nlmsg_type != RTM_NEWLINK)
-                return NL_SKIP;
-        r = nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL);
-        if (r < 0)
-                return NL_SKIP;
-        ifi = nlmsg_data(h);
+        if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+                return 0;
+        rtnl_parse_attrs(tb, IFLA_MAX, IFLA_RTA(ifi), IFLA_PAYLOAD(h));
         l.ifindex = ifi->ifi_index;
         l.arptype = ifi->ifi_type;
         l.flags = ifi->ifi_flags;
         if (tb[IFLA_IFNAME])
-                nla_strlcpy(l.name, tb[IFLA_IFNAME], sizeof(l.name));
-        if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
-                memcpy(l.mac, nla_data(tb[IFLA_ADDRESS]), 6);
+                attr_string(tb[IFLA_IFNAME], l.name, sizeof(l.name));
+        if (tb[IFLA_ADDRESS] && attr_len(tb[IFLA_ADDRESS]) == 6) {
+                memcpy(l.mac, RTA_DATA(tb[IFLA_ADDRESS]), 6);
                 l.has_mac = true;
         }
-        if (tb[IFLA_PERM_ADDRESS] && nla_len(tb[IFLA_PERM_ADDRESS]) == 6) {
+        if (tb[IFLA_PERM_ADDRESS] && attr_len(tb[IFLA_PERM_ADDRESS]) == 6) {
                 static const uint8_t zero[6];
-                memcpy(l.perm_mac, nla_data(tb[IFLA_PERM_ADDRESS]), 6);
+                memcpy(l.perm_mac, RTA_DATA(tb[IFLA_PERM_ADDRESS]), 6);
                 /* veth and other virtual links report all zeros: no permanent address. */
                 l.has_perm_mac = memcmp(l.perm_mac, zero, 6) != 0;
         }
-        if (tb[IFLA_OPERSTATE])
-                l.operstate = nla_get_u8(tb[IFLA_OPERSTATE]);
-        if (tb[IFLA_MASTER])
-                l.master = (int) nla_get_u32(tb[IFLA_MASTER]);
+        if (tb[IFLA_OPERSTATE] && attr_len(tb[IFLA_OPERSTATE]) == 1)
+                l.operstate = *(const uint8_t *) RTA_DATA(tb[IFLA_OPERSTATE]);
+        if (attr_u32(tb[IFLA_MASTER], &u))
+                l.master = (int) u;
         if (tb[IFLA_LINKINFO]) {
-                struct nlattr *li[IFLA_INFO_MAX + 1];
-                if (nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) >= 0 && li[IFLA_INFO_KIND])
-                        nla_strlcpy(l.kind, li[IFLA_INFO_KIND], sizeof(l.kind));
+                const struct rtattr *li[IFLA_INFO_MAX + 1];
+
+                rtnl_parse_attrs(li, IFLA_INFO_MAX, RTA_DATA(tb[IFLA_LINKINFO]), attr_len(tb[IFLA_LINKINFO]));
+                if (li[IFLA_INFO_KIND])
+                        attr_string(li[IFLA_INFO_KIND], l.kind, sizeof(l.kind));
         }
         if (l.arptype == ARPHRD_ETHER)
                 link_fill_driver(&l);
-
-        r = live_state_add_link(d->state, &l);
-        if (r < 0 && d->error == 0)
-                d->error = r;
-        return NL_OK;
+        return live_state_add_link(s, &l);
 }
 
-static int read_links(struct nl_sock *sk, live_state *s) {
-        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-        struct link_dump d = { .state = s };
-        int r;
+static int on_address(const struct nlmsghdr *h, void *userdata) {
+        live_state *s = userdata;
+        const struct ifaddrmsg *ifa = NLMSG_DATA(h);
+        const struct rtattr *tb[IFA_MAX + 1];
+        live_address a = {};
+        uint32_t flags;
 
-        r = nl_send_simple(sk, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
-        if (r < 0)
-                return -EIO;
-        r = nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, link_valid_cb, &d);
-        if (r < 0)
-                return -EIO;
-        r = nl_recvmsgs_default(sk);
-        nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_DEFAULT, NULL, NULL);
-        if (r < 0)
-                return -EIO;
-        return d.error;
-}
+        if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+                return 0;
+        rtnl_parse_attrs(tb, IFA_MAX, IFA_RTA(ifa), IFA_PAYLOAD(h));
+        /* IFA_LOCAL is the address of a point-to-point link's own end (IFA_ADDRESS its
+         * peer); without it, IFA_ADDRESS is ours. */
+        if (attr_addr(tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS], ifa->ifa_family, ifa->ifa_prefixlen,
+                      &a.addr) < 0)
+                return 0;
+        a.ifindex = (int) ifa->ifa_index;
+        a.scope = ifa->ifa_scope;
+        a.flags = attr_u32(tb[IFA_FLAGS], &flags) ? flags : ifa->ifa_flags;
+        if (tb[IFA_CACHEINFO] && attr_len(tb[IFA_CACHEINFO]) == sizeof(struct ifa_cacheinfo)) {
+                struct ifa_cacheinfo ci;
 
-/* ---- addresses and routes: libnl-route caches */
-
-static int nl_addr_copy(const struct nl_addr *src, int family, unsigned prefixlen, ip_addr *dst) {
-        if (nl_addr_get_len(src) != ip_family_size(family))
-                return -EINVAL;
-        return ip_addr_from_bytes(family, nl_addr_get_binary_addr(src), prefixlen, dst);
-}
-
-static void cachep(struct nl_cache **c) {
-        if (*c)
-                nl_cache_free(*c);
-}
-
-static int read_addresses(struct nl_sock *sk, live_state *s) {
-        _cleanup_(cachep) struct nl_cache *cache = NULL;
-        int r;
-
-        if (rtnl_addr_alloc_cache(sk, &cache) < 0)
-                return -EIO;
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_addr *a = (struct rtnl_addr *) o;
-                struct nl_addr *local = rtnl_addr_get_local(a);
-                live_address la = {};
-
-                if (!local || nl_addr_copy(local, rtnl_addr_get_family(a), rtnl_addr_get_prefixlen(a), &la.addr) < 0)
-                        continue;
-                la.ifindex = rtnl_addr_get_ifindex(a);
-                la.scope = rtnl_addr_get_scope(a);
-                la.flags = rtnl_addr_get_flags(a);
-                la.valid_lft = rtnl_addr_get_valid_lifetime(a);
-                la.preferred_lft = rtnl_addr_get_preferred_lifetime(a);
-                r = live_state_add_address(s, &la);
-                if (r < 0)
-                        return r;
+                memcpy(&ci, RTA_DATA(tb[IFA_CACHEINFO]), sizeof(ci));
+                a.valid_lft = ci.ifa_valid;
+                a.preferred_lft = ci.ifa_prefered;
         }
-        return 0;
+        return live_state_add_address(s, &a);
 }
 
-static int read_routes(struct nl_sock *sk, live_state *s) {
-        _cleanup_(cachep) struct nl_cache *cache = NULL;
-        int r;
+static int on_route(const struct nlmsghdr *h, void *userdata) {
+        live_state *s = userdata;
+        const struct rtmsg *rtm = NLMSG_DATA(h);
+        const struct rtattr *tb[RTA_MAX + 1];
+        live_route r = {};
+        uint32_t table, u;
+        int family;
 
-        if (rtnl_route_alloc_cache(sk, AF_UNSPEC, 0, &cache) < 0)
-                return -EIO;
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_route *rt = (struct rtnl_route *) o;
-                struct nl_addr *dst = rtnl_route_get_dst(rt);
-                int family = rtnl_route_get_family(rt);
-                live_route lr = {};
+        if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(*rtm)))
+                return 0;
+        family = rtm->rtm_family;
+        if ((family != AF_INET && family != AF_INET6) || rtm->rtm_type != RTN_UNICAST)
+                return 0;
+        rtnl_parse_attrs(tb, RTA_MAX, RTM_RTA(rtm), RTM_PAYLOAD(h));
+        if (!attr_u32(tb[RTA_TABLE], &table))
+                table = rtm->rtm_table;
+        if (table != RT_TABLE_MAIN)
+                return 0;
+        r.type = rtm->rtm_type;
+        if (attr_addr(tb[RTA_DST], family, rtm->rtm_dst_len, &r.dst) < 0)
+                r.dst = (ip_addr) { .family = family };
+        if (attr_u32(tb[RTA_PRIORITY], &u))
+                r.metric = u;
+        r.protocol = rtm->rtm_protocol;
+        r.scope = rtm->rtm_scope;
+        if (tb[RTA_MULTIPATH] && attr_len(tb[RTA_MULTIPATH]) >= sizeof(struct rtnexthop)) {
+                /* the first next hop, as for a single-path route */
+                const struct rtnexthop *nh = RTA_DATA(tb[RTA_MULTIPATH]);
+                const struct rtattr *nt[RTA_MAX + 1];
 
-                if (family != AF_INET && family != AF_INET6)
-                        continue;
-                if (rtnl_route_get_table(rt) != RT_TABLE_MAIN)
-                        continue;
-                lr.type = rtnl_route_get_type(rt);
-                if (lr.type != RTN_UNICAST)
-                        continue;
-                if (!dst || nl_addr_copy(dst, family, nl_addr_get_prefixlen(dst), &lr.dst) < 0)
-                        lr.dst = (ip_addr) { .family = family };
-                lr.metric = rtnl_route_get_priority(rt);
-                lr.protocol = rtnl_route_get_protocol(rt);
-                lr.scope = rtnl_route_get_scope(rt);
-                if (rtnl_route_get_nnexthops(rt) > 0) {
-                        struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, 0);
-                        struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
-                        lr.oif = rtnl_route_nh_get_ifindex(nh);
-                        if (gw && nl_addr_get_family(gw) == family &&
-                            nl_addr_copy(gw, family, ip_family_bits(family), &lr.gateway) == 0)
-                                lr.has_gateway = true;
+                if (nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= attr_len(tb[RTA_MULTIPATH])) {
+                        r.oif = nh->rtnh_ifindex;
+                        rtnl_parse_attrs(nt, RTA_MAX, RTNH_DATA(nh), nh->rtnh_len - RTNH_LENGTH(0));
+                        r.has_gateway = attr_addr(nt[RTA_GATEWAY], family, ip_family_bits(family), &r.gateway) == 0;
                 }
-                r = live_state_add_route(s, &lr);
-                if (r < 0)
-                        return r;
+        } else {
+                if (attr_u32(tb[RTA_OIF], &u))
+                        r.oif = (int) u;
+                r.has_gateway = attr_addr(tb[RTA_GATEWAY], family, ip_family_bits(family), &r.gateway) == 0;
         }
-        return 0;
+        return live_state_add_route(s, &r);
 }
 
-static void sockp(struct nl_sock **sk) {
-        if (*sk)
-                nl_socket_free(*sk);
+static int read_once(int fd, live_state *s) {
+        struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+        struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
+        struct rtmsg rtm = { .rtm_family = AF_UNSPEC };
+        int r;
+
+        r = rtnl_dump(fd, RTM_GETLINK, &ifi, sizeof(ifi), on_link, s);
+        if (r >= 0)
+                r = rtnl_dump(fd, RTM_GETADDR, &ifa, sizeof(ifa), on_address, s);
+        if (r >= 0)
+                r = rtnl_dump(fd, RTM_GETROUTE, &rtm, sizeof(rtm), on_route, s);
+        return r;
 }
+
+/* A dump the kernel says a change interrupted is read again, a few times at most. */
+#define LIVE_READ_ATTEMPTS 5
 
 int live_state_read(live_state **ret) {
-        _cleanup_(live_state_freep) live_state *s = NULL;
-        _cleanup_(sockp) struct nl_sock *sk = NULL;
-        int r;
+        _cleanup_close_ int fd = -EBADF;
+        int r = -EAGAIN;
 
-        s = live_state_new();
-        sk = nl_socket_alloc();
-        if (!s || !sk)
-                return -ENOMEM;
-        if (nl_connect(sk, NETLINK_ROUTE) < 0)
-                return -EPROTONOSUPPORT;
+        fd = rtnl_open();
+        if (fd < 0)
+                return fd;
+        for (unsigned i = 0; i < LIVE_READ_ATTEMPTS && r == -EAGAIN; i++) {
+                _cleanup_(live_state_freep) live_state *s = live_state_new();
 
-        r = read_links(sk, s);
-        if (r < 0)
-                return r;
-        r = read_addresses(sk, s);
-        if (r < 0)
-                return r;
-        r = read_routes(sk, s);
-        if (r < 0)
-                return r;
-
-        *ret = TAKE_PTR(s);
-        return 0;
+                if (!s)
+                        return -ENOMEM;
+                r = read_once(fd, s);
+                if (r >= 0) {
+                        *ret = TAKE_PTR(s);
+                        return 0;
+                }
+        }
+        return r;
 }

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dlfcn.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "agent/bus-client.h"
 #include "agent/bus.h"
 #include "agent/txn-client.h"
 #include "common/file-read.h"
@@ -22,97 +21,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
 /* Status is asked this often while following a transaction. */
 #define TXN_CLIENT_POLL_USEC (200u * 1000u)
 
-static struct {
-        int (*open_system)(sd_bus **ret);
-        int (*call_method)(sd_bus *bus, const char *destination, const char *path, const char *interface,
-                           const char *member, sd_bus_error *ret_error, sd_bus_message **reply,
-                           const char *types, ...);
-        int (*new_method_call)(sd_bus *bus, sd_bus_message **m, const char *destination, const char *path,
-                               const char *interface, const char *member);
-        int (*call)(sd_bus *bus, sd_bus_message *m, uint64_t usec, sd_bus_error *ret_error,
-                    sd_bus_message **reply);
-        int (*append)(sd_bus_message *m, const char *types, ...);
-        int (*append_array)(sd_bus_message *m, char type, const void *ptr, size_t size);
-        int (*open_container)(sd_bus_message *m, char type, const char *contents);
-        int (*close_container)(sd_bus_message *m);
-        sd_bus *(*flush_close_unref)(sd_bus *bus);
-        sd_bus_message *(*message_unref)(sd_bus_message *m);
-        void (*error_free)(sd_bus_error *e);
-        int (*enter_container)(sd_bus_message *m, char type, const char *contents);
-        int (*exit_container)(sd_bus_message *m);
-        int (*read)(sd_bus_message *m, const char *types, ...);
-        int (*peek_type)(sd_bus_message *m, char *type, const char **contents);
-        int (*skip)(sd_bus_message *m, const char *types);
-        int (*has_name)(const sd_bus_error *e, const char *name);
-} B;
-
-static int load_sd_bus(void) {
-        void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-
-        if (!h)
-                return log_error("cannot load libsystemd.so.0: %s", dlerror()), -ENOENT;
-        *(void **) &B.open_system = dlsym(h, "sd_bus_open_system");
-        *(void **) &B.call_method = dlsym(h, "sd_bus_call_method");
-        *(void **) &B.new_method_call = dlsym(h, "sd_bus_message_new_method_call");
-        *(void **) &B.call = dlsym(h, "sd_bus_call");
-        *(void **) &B.append = dlsym(h, "sd_bus_message_append");
-        *(void **) &B.append_array = dlsym(h, "sd_bus_message_append_array");
-        *(void **) &B.open_container = dlsym(h, "sd_bus_message_open_container");
-        *(void **) &B.close_container = dlsym(h, "sd_bus_message_close_container");
-        *(void **) &B.flush_close_unref = dlsym(h, "sd_bus_flush_close_unref");
-        *(void **) &B.message_unref = dlsym(h, "sd_bus_message_unref");
-        *(void **) &B.error_free = dlsym(h, "sd_bus_error_free");
-        *(void **) &B.enter_container = dlsym(h, "sd_bus_message_enter_container");
-        *(void **) &B.exit_container = dlsym(h, "sd_bus_message_exit_container");
-        *(void **) &B.read = dlsym(h, "sd_bus_message_read");
-        *(void **) &B.peek_type = dlsym(h, "sd_bus_message_peek_type");
-        *(void **) &B.skip = dlsym(h, "sd_bus_message_skip");
-        *(void **) &B.has_name = dlsym(h, "sd_bus_error_has_name");
-        for (size_t i = 0; i < sizeof(B) / sizeof(void *); i++)
-                if (!((void **) &B)[i])
-                        return log_error("libsystemd.so.0 lacks an sd-bus function netguard needs"), -ENOSYS;
-        return 0;
-}
-
-/* One connection and what a call leaves behind, freed together. */
-typedef struct client {
-        sd_bus *bus;
-        sd_bus_message *reply;
-        sd_bus_error error;
-} client;
-
-static void client_done(client *c) {
-        if (c->reply)
-                B.message_unref(c->reply);
-        c->reply = NULL;
-        if (B.error_free)
-                B.error_free(&c->error);
-        if (c->bus)
-                B.flush_close_unref(c->bus);
-        c->bus = NULL;
-}
-
-static void client_reset_call(client *c) {
-        if (c->reply)
-                B.message_unref(c->reply);
-        c->reply = NULL;
-        B.error_free(&c->error);
-}
-
-static int client_open(client *c) {
-        int r;
-
-        *c = (client) { .error = SD_BUS_ERROR_NULL };
-        if (load_sd_bus() < 0)
-                return -ENOENT;
-        r = B.open_system(&c->bus);
-        if (r < 0)
-                return log_error_errno(r, "cannot reach the system bus: %m");
-        return 0;
-}
-
 /* The exit code a failed call means: the agent said no (1), or could not be asked (3). */
-static int call_failed(client *c, const char *what, int r) {
+static int call_failed(bus_client *c, const char *what, int r) {
         const sd_bus_error *e = &c->error;
 
         if (B.has_name(e, AGENT_BUS_ERROR_NO_TRANSACTION) || B.has_name(e, AGENT_BUS_ERROR_BUSY) ||
@@ -139,62 +49,41 @@ typedef struct txn_view {
         char rejected[512];
 } txn_view;
 
-static int read_status_entry(sd_bus_message *m, txn_view *v) {
-        const char *key, *contents;
-        char type;
+static int read_status_entry(sd_bus_message *m, const char *key, const char *contents, void *userdata) {
+        txn_view *v = userdata;
+        const char *s;
         int r;
 
-        r = B.enter_container(m, 'e', "sv");
-        if (r <= 0)
-                return r;
-        r = B.read(m, "s", &key);
-        if (r < 0)
-                return r;
-        r = B.peek_type(m, &type, &contents);
-        if (r < 0)
-                return r;
-        r = B.enter_container(m, 'v', contents);
-        if (r < 0)
-                return r;
         if (strcmp(contents, "t") == 0 && strcmp(key, "Transaction") == 0)
-                r = B.read(m, "t", &v->id);
-        else if (strcmp(contents, "t") == 0 && strcmp(key, "TransactionDeadlineUsec") == 0)
-                r = B.read(m, "t", &v->deadline_usec);
-        else if (strcmp(contents, "s") == 0 && strncmp(key, "Transaction", 11) == 0) {
-                const char *s;
-                r = B.read(m, "s", &s);
-                if (r >= 0 && strcmp(key, "TransactionState") == 0)
-                        snprintf(v->state, sizeof(v->state), "%s", s);
-                else if (r >= 0 && strcmp(key, "TransactionReason") == 0)
-                        snprintf(v->reason, sizeof(v->reason), "%s", s);
-                else if (r >= 0 && strcmp(key, "TransactionConfirm") == 0)
-                        snprintf(v->confirm, sizeof(v->confirm), "%s", s);
-                else if (r >= 0 && strcmp(key, "TransactionRejected") == 0)
-                        snprintf(v->rejected, sizeof(v->rejected), "%s", s);
-        } else
-                r = B.skip(m, contents);
+                return B.read(m, "t", &v->id);
+        if (strcmp(contents, "t") == 0 && strcmp(key, "TransactionDeadlineUsec") == 0)
+                return B.read(m, "t", &v->deadline_usec);
+        if (strcmp(contents, "s") != 0 || strncmp(key, "Transaction", 11) != 0)
+                return 0;
+        r = B.read(m, "s", &s);
         if (r < 0)
                 return r;
-        r = B.exit_container(m);
-        if (r < 0)
-                return r;
-        r = B.exit_container(m);
-        return r < 0 ? r : 1;
+        if (strcmp(key, "TransactionState") == 0)
+                snprintf(v->state, sizeof(v->state), "%s", s);
+        else if (strcmp(key, "TransactionReason") == 0)
+                snprintf(v->reason, sizeof(v->reason), "%s", s);
+        else if (strcmp(key, "TransactionConfirm") == 0)
+                snprintf(v->confirm, sizeof(v->confirm), "%s", s);
+        else if (strcmp(key, "TransactionRejected") == 0)
+                snprintf(v->rejected, sizeof(v->rejected), "%s", s);
+        return 1;
 }
 
-static int get_view(client *c, txn_view *v) {
+static int get_view(bus_client *c, txn_view *v) {
         int r;
 
-        client_reset_call(c);
+        bus_client_reset_call(c);
         *v = (txn_view) {};
         r = B.call_method(c->bus, AGENT_BUS_NAME, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Status", &c->error,
                           &c->reply, "");
         if (r < 0)
                 return r;
-        r = B.enter_container(c->reply, 'a', "{sv}");
-        while (r >= 0 && (r = read_status_entry(c->reply, v)) > 0)
-                ;
-        return r;
+        return bus_client_read_dict(c->reply, read_status_entry, v);
 }
 
 static bool state_is_final(const char *s) {
@@ -210,7 +99,7 @@ static uint64_t now_usec(clockid_t clock) {
 
 /* Asks Status until transaction id reaches a state done() accepts or the wait ends. The
  * last view is in *v. 0, or negative errno of the bus, or -ETIMEDOUT. */
-static int follow(client *c, uint64_t id, bool (*done)(const char *state), txn_view *v) {
+static int follow(bus_client *c, uint64_t id, bool (*done)(const char *state), txn_view *v) {
         uint64_t end = now_usec(CLOCK_MONOTONIC) + TXN_CLIENT_WAIT_USEC;
         int r;
 
@@ -282,7 +171,7 @@ int txn_client_parse_id(const char *s, uint64_t *ret) {
         return parse_u64(s, ret);
 }
 
-static int append_file(client *c, sd_bus_message *m, const char *path) {
+static int append_file(bus_client *c, sd_bus_message *m, const char *path) {
         _cleanup_free_ char *data = NULL, *copy = NULL;
         size_t size = 0;
         int r;
@@ -309,7 +198,7 @@ static int append_file(client *c, sd_bus_message *m, const char *path) {
 int txn_client_try(char *const *files, size_t n_files, uint32_t timeout_sec, bool force, bool json,
                    int check_status) {
         static const char *const check_names[] = { "safe", "refused", "invalid", "error" };
-        _cleanup_(client_done) client c = {};
+        _cleanup_(bus_client_done) bus_client c = {};
         sd_bus_message *m = NULL;
         uint64_t id = 0;
         txn_view v;
@@ -317,7 +206,7 @@ int txn_client_try(char *const *files, size_t n_files, uint32_t timeout_sec, boo
 
         if (n_files > TXN_CLIENT_MAX_FILES)
                 return log_error("at most %u files", TXN_CLIENT_MAX_FILES), TXN_EXIT_INVALID;
-        if (client_open(&c) < 0)
+        if (bus_client_open(&c) < 0)
                 return TXN_EXIT_COULD_NOT;
         r = B.new_method_call(c.bus, &m, AGENT_BUS_NAME, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Try");
         if (r < 0)
@@ -387,13 +276,13 @@ int txn_client_try(char *const *files, size_t n_files, uint32_t timeout_sec, boo
 }
 
 int txn_client_confirm(uint64_t id, bool json) {
-        _cleanup_(client_done) client c = {};
+        _cleanup_(bus_client_done) bus_client c = {};
         const char *state = NULL;
         uint64_t got = 0;
         txn_view v;
         int r, status;
 
-        if (client_open(&c) < 0)
+        if (bus_client_open(&c) < 0)
                 return TXN_EXIT_COULD_NOT;
         r = B.call_method(c.bus, AGENT_BUS_NAME, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Confirm", &c.error,
                           &c.reply, "t", id);
@@ -416,13 +305,13 @@ static bool final_state(const char *s) {
 }
 
 int txn_client_rollback(uint64_t id, bool force, bool json) {
-        _cleanup_(client_done) client c = {};
+        _cleanup_(bus_client_done) bus_client c = {};
         const char *state = NULL;
         uint64_t got = 0;
         txn_view v;
         int r;
 
-        if (client_open(&c) < 0)
+        if (bus_client_open(&c) < 0)
                 return TXN_EXIT_COULD_NOT;
         r = B.call_method(c.bus, AGENT_BUS_NAME, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Rollback", &c.error,
                           &c.reply, "tb", id, (int) force);
@@ -444,11 +333,11 @@ int txn_client_rollback(uint64_t id, bool force, bool json) {
 }
 
 int txn_client_history(bool json) {
-        _cleanup_(client_done) client c = {};
+        _cleanup_(bus_client_done) bus_client c = {};
         _cleanup_(json_object_putp) json_object *a = NULL;
         int r;
 
-        if (client_open(&c) < 0)
+        if (bus_client_open(&c) < 0)
                 return TXN_EXIT_COULD_NOT;
         r = B.call_method(c.bus, AGENT_BUS_NAME, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "History", &c.error,
                           &c.reply, "");
