@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <linux/neighbour.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -145,4 +147,100 @@ void rtnl_parse_attrs(const struct rtattr **tb, unsigned max, const struct rtatt
                 if (type <= max)
                         tb[type] = rta;
         }
+}
+
+typedef struct link_request {
+        struct nlmsghdr h;
+        struct ifinfomsg ifi;
+        _Alignas(NLMSG_ALIGNTO) uint8_t attrs[64];
+} link_request;
+
+static void link_request_init(link_request *req, uint16_t type, int ifindex) {
+        *req = (link_request) {
+                .h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)), .nlmsg_type = type },
+                .ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
+        };
+}
+
+int rtnl_link_set_up(int fd, int ifindex, bool up) {
+        link_request req;
+
+        if (ifindex <= 0)
+                return -EINVAL;
+        link_request_init(&req, RTM_NEWLINK, ifindex);
+        req.ifi.ifi_change = IFF_UP;
+        req.ifi.ifi_flags = up ? IFF_UP : 0;
+        return rtnl_call(fd, &req.h);
+}
+
+int rtnl_link_set_name(int fd, int ifindex, const char *name) {
+        link_request req;
+        size_t n = name ? strlen(name) : 0;
+        int r;
+
+        if (ifindex <= 0 || n == 0 || n >= IF_NAMESIZE)
+                return -EINVAL;
+        link_request_init(&req, RTM_NEWLINK, ifindex);
+        r = rtnl_append_attr(&req.h, sizeof(req), IFLA_IFNAME, name, n + 1);
+        if (r < 0)
+                return r;
+        return rtnl_call(fd, &req.h);
+}
+
+int rtnl_link_delete(int fd, const char *name) {
+        link_request req;
+        size_t n = name ? strlen(name) : 0;
+        int r;
+
+        if (n == 0 || n >= IF_NAMESIZE)
+                return -EINVAL;
+        link_request_init(&req, RTM_DELLINK, 0);
+        r = rtnl_append_attr(&req.h, sizeof(req), IFLA_IFNAME, name, n + 1);
+        if (r < 0)
+                return r;
+        return rtnl_call(fd, &req.h);
+}
+
+typedef struct neigh_query {
+        int family;
+        const void *addr;
+        size_t size;
+        int ifindex;
+        bool found;
+        uint16_t state;
+} neigh_query;
+
+static int on_neigh(const struct nlmsghdr *h, void *userdata) {
+        neigh_query *q = userdata;
+        const struct ndmsg *nd = NLMSG_DATA(h);
+        const struct rtattr *tb[NDA_MAX + 1];
+
+        if (h->nlmsg_type != RTM_NEWNEIGH || h->nlmsg_len < NLMSG_LENGTH(sizeof(*nd)) || q->found)
+                return 0;
+        if (nd->ndm_family != q->family || nd->ndm_ifindex != q->ifindex)
+                return 0;
+        rtnl_parse_attrs(tb, NDA_MAX, (const struct rtattr *) ((const uint8_t *) nd + NLMSG_ALIGN(sizeof(*nd))),
+                         h->nlmsg_len - NLMSG_LENGTH(sizeof(*nd)));
+        if (!tb[NDA_DST] || RTA_PAYLOAD(tb[NDA_DST]) != q->size || memcmp(RTA_DATA(tb[NDA_DST]), q->addr, q->size) != 0)
+                return 0;
+        q->found = true;
+        q->state = nd->ndm_state;
+        return 0;
+}
+
+int rtnl_neigh_state(int fd, int family, const void *addr, int ifindex, uint16_t *ret_state) {
+        neigh_query q = { .family = family, .addr = addr, .ifindex = ifindex };
+        struct ndmsg nd = { .ndm_family = (uint8_t) family };
+        int r;
+
+        if (!addr || !ret_state || (family != AF_INET && family != AF_INET6))
+                return -EINVAL;
+        q.size = family == AF_INET ? 4 : 16;
+        r = rtnl_dump(fd, RTM_GETNEIGH, &nd, sizeof(nd), on_neigh, &q);
+        if (r < 0)
+                return r;
+        if (!q.found)
+                return -ENOENT;
+        *ret_state = q.state;
+        return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,3 +33,13 @@ int rtnl_append_attr(struct nlmsghdr *h, size_t buf_size, uint16_t type, const v
 /* Index the attributes in [rta, rta + len) by type into tb[0..max] (later ones win, as
  * the kernel's own parser does; unknown types above max are left out). */
 void rtnl_parse_attrs(const struct rtattr **tb, unsigned max, const struct rtattr *rta, size_t len);
+
+/* Link changes by ifindex; set_name needs the link down. 0 or the kernel's negative errno. */
+int rtnl_link_set_up(int fd, int ifindex, bool up);
+int rtnl_link_set_name(int fd, int ifindex, const char *name);
+/* Deletes the link called name: 0, -ENODEV when there is none, or another negative errno. */
+int rtnl_link_delete(int fd, const char *name);
+
+/* The NUD_* state of the neighbour entry for addr (family's size) on ifindex: 0 and
+ * *ret_state, or -ENOENT when the table has no such entry. */
+int rtnl_neigh_state(int fd, int family, const void *addr, int ifindex, uint16_t *ret_state);
