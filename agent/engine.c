@@ -84,6 +84,9 @@ struct engine {
         /* Links the candidate's apply renamed (set-name): a rollback names them back. */
         apply_rename renames[APPLY_MAX_RENAMES];
         size_t n_renames;
+        /* The host's proof that came while applying (txn.proof_held says it still counts). */
+        ip_addr proof_addr;
+        char proof[128];
 };
 
 static uint64_t mono_usec(void) {
@@ -564,9 +567,29 @@ static void do_apply_old(engine *e) {
         e->new_cfg = np_config_free(e->new_cfg);
 }
 
+static bool holds_address(const ip_addr *address);
+
+/* The host proved the candidate's address before the apply returned: the proof confirms
+ * now, if the guest still holds the address it was for. */
+static void use_held_proof(engine *e) {
+        if (!holds_address(&e->proof_addr)) {
+                log_notice("transaction %" PRIu64 ": the host's early proof (%s) is for an address the guest "
+                           "does not hold after the apply: not a confirmation", e->t.id, e->proof);
+                return;
+        }
+        log_info("transaction %" PRIu64 ": confirmed by the host's proof that came while applying (%s)", e->t.id,
+                 e->proof);
+        step(e, "confirm-received", e->proof);
+        handle(e, TXN_EVENT_CONFIRM, e->proof);
+}
+
 static void run(engine *e, unsigned actions) {
         uint64_t id = e->t.id;
         txn_state s = e->t.state;
+
+        /* A proof held while applying changes nothing the host or D-Bus sees. */
+        if (actions == TXN_ACTION_HOLD_PROOF)
+                return;
 
         /* Each action may move the machine on (synchronous disk steps): later actions of
          * this edge are only for the state the edge entered. */
@@ -598,6 +621,8 @@ static void run(engine *e, unsigned actions) {
                 e->missing_since = e->stable_since = 0;
                 step(e, "confirm-wait", e->confirm);
         }
+        if ((actions & TXN_ACTION_USE_PROOF) && STILL)
+                use_held_proof(e);
         if ((actions & TXN_ACTION_COMMIT) && STILL) {
                 int r;
 
@@ -945,7 +970,18 @@ void engine_host_reached(engine *e, uint64_t txn_id, const ip_addr *address, con
 
         e->guard_src = sd_event_source_disable_unref(e->guard_src);
         if (busy(e)) {
-                if (txn_id != e->t.id || strcmp(e->confirm, "host") != 0 || e->t.state != TXN_AWAITING_CONFIRM)
+                if (txn_id != e->t.id || strcmp(e->confirm, "host") != 0)
+                        return;
+                if (e->t.state == TXN_APPLYING && address && ip_addr_is_set(address)) {
+                        /* Held for awaiting-confirm (transaction.c drops it on any other edge). */
+                        e->proof_addr = *address;
+                        snprintf(e->proof, sizeof(e->proof), "%s", proof ? proof : "?");
+                        log_info("transaction %" PRIu64 ": the host's proof (%s) came while applying: held",
+                                 e->t.id, e->proof);
+                        handle(e, TXN_EVENT_HOST_REACHED, proof);
+                        return;
+                }
+                if (e->t.state != TXN_AWAITING_CONFIRM)
                         return;
                 if (!holds_address(address)) {
                         log_notice("transaction %" PRIu64 ": the host's proof (%s) is for an address the guest "
