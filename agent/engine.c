@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <netinet/in.h>
@@ -1041,6 +1042,38 @@ void engine_set_config(engine *e, const agent_config *cfg, const agent_config *h
         e->hint = hint;
 }
 
+/* After a restart the renames are the journal's word ("links-renamed"): a link still
+ * called TO, with no link called FROM, is named back by the re-apply (do_apply_old). After
+ * a reboot neither holds (the names come from /etc again): nothing to do. */
+static void renames_from_journal(engine *e, uint64_t id, const char *list) {
+        apply_rename rn[APPLY_MAX_RENAMES];
+        size_t n = 0;
+        int r;
+
+        e->n_renames = 0;
+        if (!list)
+                return;
+        r = apply_renames_parse(list, rn, ELEMENTSOF(rn), &n);
+        if (r < 0) {
+                log_warning_errno(r, "transaction %" PRIu64 ": the journal's links-renamed '%s' is unreadable: %m; "
+                                  "links keep their names", id, list);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                unsigned idx = if_nametoindex(rn[i].to);
+
+                if (idx == 0 || if_nametoindex(rn[i].from) != 0) {
+                        log_info("transaction %" PRIu64 ": %s>%s from the journal: %s", id, rn[i].from, rn[i].to,
+                                 idx == 0 ? "no link is called that now" : "its old name is taken");
+                        continue;
+                }
+                rn[i].ifindex = (int) idx;
+                e->renames[e->n_renames++] = rn[i];
+                log_info("transaction %" PRIu64 ": %s was %s before the candidate (journal): named back on rollback",
+                         id, rn[i].to, rn[i].from);
+        }
+}
+
 int engine_start(engine *e) {
         txn_recovery rec = {};
         txn_timeouts to = timeouts_of(e, 0);
@@ -1077,6 +1110,7 @@ int engine_start(engine *e) {
                 /* The journal's record of the links is not read back: what the staged
                  * candidate has and the known-good lacks, live now, goes. */
                 created_by(e);
+                renames_from_journal(e, rec.id, rec.renamed);
                 changed(e, true);
                 /* txn_disk_recover did the abort. */
                 handle(e, TXN_EVENT_ABORTED, NULL);
@@ -1093,6 +1127,7 @@ int engine_start(engine *e) {
                 if (reapply) {
                         log_warning("a rollback's re-apply did not finish before the agent stopped: applying the "
                                     "known-good again");
+                        renames_from_journal(e, rec.id, rec.renamed);
                         forced(e, 0, "the agent stopped during a rollback; known-good applied again");
                 }
                 break;
