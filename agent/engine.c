@@ -974,6 +974,13 @@ void engine_host_reached(engine *e, uint64_t txn_id, const ip_addr *address, con
                 if (txn_id != e->t.id || strcmp(e->confirm, "host") != 0)
                         return;
                 if (e->t.state == TXN_APPLYING && address && ip_addr_is_set(address)) {
+                        /* At the address of before the try, a proof while the apply runs
+                         * cannot tell the candidate took effect: the host proves it again. */
+                        if (e->have_old && ip_addr_equal(address, &e->old_addr)) {
+                                log_info("transaction %" PRIu64 ": the host's proof (%s) came while applying, at "
+                                         "the address of before the try: not held", e->t.id, proof ? proof : "?");
+                                return;
+                        }
                         /* Held for awaiting-confirm (transaction.c drops it on any other edge). */
                         e->proof_addr = *address;
                         snprintf(e->proof, sizeof(e->proof), "%s", proof ? proof : "?");
