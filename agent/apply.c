@@ -174,6 +174,43 @@ const apply_rename *apply_renames(const apply *a, size_t *ret_n) {
         return a->renames;
 }
 
+static bool link_name_ok(const char *s, size_t n) {
+        if (n == 0 || n >= IF_NAMESIZE || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (s[i] == '/' || s[i] == ':' || s[i] == '>' || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+                    (unsigned char) s[i] < 0x20)
+                        return false;
+        return true;
+}
+
+int apply_renames_parse(const char *list, apply_rename *ret, size_t max, size_t *ret_n) {
+        size_t n = 0;
+        const char *p = list ? list : "";
+
+        while (*p) {
+                const char *end, *gt;
+
+                while (*p == ' ')
+                        p++;
+                if (!*p)
+                        break;
+                end = strchrnul(p, ' ');
+                gt = memchr(p, '>', (size_t) (end - p));
+                if (!gt || !link_name_ok(p, (size_t) (gt - p)) || !link_name_ok(gt + 1, (size_t) (end - gt - 1)))
+                        return -EINVAL;
+                if (n >= max)
+                        return -E2BIG;
+                ret[n] = (apply_rename) {};
+                memcpy(ret[n].from, p, (size_t) (gt - p));
+                memcpy(ret[n].to, gt + 1, (size_t) (end - gt - 1));
+                n++;
+                p = end;
+        }
+        *ret_n = n;
+        return 0;
+}
+
 int apply_rename_link(int ifindex, const char *name) {
         struct nl_sock *sk = nl_socket_alloc();
         struct rtnl_link *cur = NULL, *down = NULL, *ren = NULL, *up = NULL;

@@ -65,6 +65,11 @@ typedef struct apply_rename {
  * set up. */
 const apply_rename *apply_renames(const apply *a, size_t *ret_n);
 
+/* Parses the journal's "links-renamed" detail, "FROM>TO FROM>TO ..." (as the engine writes
+ * it), into ret (ifindex 0: the caller looks TO up). -EINVAL a malformed pair or a name
+ * that is not a link name (empty, longer than 15, '/', ':' or space); -E2BIG more than max. */
+int apply_renames_parse(const char *list, apply_rename *ret, size_t max, size_t *ret_n);
+
 /* Sets link ifindex down, renames it and sets it up (the rollback of a rename). 0 or a
  * negative errno (-ENODEV when it is gone). */
 int apply_rename_link(int ifindex, const char *name);

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <net/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <netinet/in.h>
@@ -84,6 +85,9 @@ struct engine {
         /* Links the candidate's apply renamed (set-name): a rollback names them back. */
         apply_rename renames[APPLY_MAX_RENAMES];
         size_t n_renames;
+        /* The host's proof that came while applying (txn.proof_held says it still counts). */
+        ip_addr proof_addr;
+        char proof[128];
 };
 
 static uint64_t mono_usec(void) {
@@ -564,9 +568,29 @@ static void do_apply_old(engine *e) {
         e->new_cfg = np_config_free(e->new_cfg);
 }
 
+static bool holds_address(const ip_addr *address);
+
+/* The host proved the candidate's address before the apply returned: the proof confirms
+ * now, if the guest still holds the address it was for. */
+static void use_held_proof(engine *e) {
+        if (!holds_address(&e->proof_addr)) {
+                log_notice("transaction %" PRIu64 ": the host's early proof (%s) is for an address the guest "
+                           "does not hold after the apply: not a confirmation", e->t.id, e->proof);
+                return;
+        }
+        log_info("transaction %" PRIu64 ": confirmed by the host's proof that came while applying (%s)", e->t.id,
+                 e->proof);
+        step(e, "confirm-received", e->proof);
+        handle(e, TXN_EVENT_CONFIRM, e->proof);
+}
+
 static void run(engine *e, unsigned actions) {
         uint64_t id = e->t.id;
         txn_state s = e->t.state;
+
+        /* A proof held while applying changes nothing the host or D-Bus sees. */
+        if (actions == TXN_ACTION_HOLD_PROOF)
+                return;
 
         /* Each action may move the machine on (synchronous disk steps): later actions of
          * this edge are only for the state the edge entered. */
@@ -598,6 +622,8 @@ static void run(engine *e, unsigned actions) {
                 e->missing_since = e->stable_since = 0;
                 step(e, "confirm-wait", e->confirm);
         }
+        if ((actions & TXN_ACTION_USE_PROOF) && STILL)
+                use_held_proof(e);
         if ((actions & TXN_ACTION_COMMIT) && STILL) {
                 int r;
 
@@ -945,7 +971,25 @@ void engine_host_reached(engine *e, uint64_t txn_id, const ip_addr *address, con
 
         e->guard_src = sd_event_source_disable_unref(e->guard_src);
         if (busy(e)) {
-                if (txn_id != e->t.id || strcmp(e->confirm, "host") != 0 || e->t.state != TXN_AWAITING_CONFIRM)
+                if (txn_id != e->t.id || strcmp(e->confirm, "host") != 0)
+                        return;
+                if (e->t.state == TXN_APPLYING && address && ip_addr_is_set(address)) {
+                        /* At the address of before the try, a proof while the apply runs
+                         * cannot tell the candidate took effect: the host proves it again. */
+                        if (e->have_old && ip_addr_equal(address, &e->old_addr)) {
+                                log_info("transaction %" PRIu64 ": the host's proof (%s) came while applying, at "
+                                         "the address of before the try: not held", e->t.id, proof ? proof : "?");
+                                return;
+                        }
+                        /* Held for awaiting-confirm (transaction.c drops it on any other edge). */
+                        e->proof_addr = *address;
+                        snprintf(e->proof, sizeof(e->proof), "%s", proof ? proof : "?");
+                        log_info("transaction %" PRIu64 ": the host's proof (%s) came while applying: held",
+                                 e->t.id, e->proof);
+                        handle(e, TXN_EVENT_HOST_REACHED, proof);
+                        return;
+                }
+                if (e->t.state != TXN_AWAITING_CONFIRM)
                         return;
                 if (!holds_address(address)) {
                         log_notice("transaction %" PRIu64 ": the host's proof (%s) is for an address the guest "
@@ -1005,6 +1049,38 @@ void engine_set_config(engine *e, const agent_config *cfg, const agent_config *h
         e->hint = hint;
 }
 
+/* After a restart the renames are the journal's word ("links-renamed"): a link still
+ * called TO, with no link called FROM, is named back by the re-apply (do_apply_old). After
+ * a reboot neither holds (the names come from /etc again): nothing to do. */
+static void renames_from_journal(engine *e, uint64_t id, const char *list) {
+        apply_rename rn[APPLY_MAX_RENAMES];
+        size_t n = 0;
+        int r;
+
+        e->n_renames = 0;
+        if (!list)
+                return;
+        r = apply_renames_parse(list, rn, ELEMENTSOF(rn), &n);
+        if (r < 0) {
+                log_warning_errno(r, "transaction %" PRIu64 ": the journal's links-renamed '%s' is unreadable: %m; "
+                                  "links keep their names", id, list);
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                unsigned idx = if_nametoindex(rn[i].to);
+
+                if (idx == 0 || if_nametoindex(rn[i].from) != 0) {
+                        log_info("transaction %" PRIu64 ": %s>%s from the journal: %s", id, rn[i].from, rn[i].to,
+                                 idx == 0 ? "no link is called that now" : "its old name is taken");
+                        continue;
+                }
+                rn[i].ifindex = (int) idx;
+                e->renames[e->n_renames++] = rn[i];
+                log_info("transaction %" PRIu64 ": %s was %s before the candidate (journal): named back on rollback",
+                         id, rn[i].to, rn[i].from);
+        }
+}
+
 int engine_start(engine *e) {
         txn_recovery rec = {};
         txn_timeouts to = timeouts_of(e, 0);
@@ -1041,6 +1117,7 @@ int engine_start(engine *e) {
                 /* The journal's record of the links is not read back: what the staged
                  * candidate has and the known-good lacks, live now, goes. */
                 created_by(e);
+                renames_from_journal(e, rec.id, rec.renamed);
                 changed(e, true);
                 /* txn_disk_recover did the abort. */
                 handle(e, TXN_EVENT_ABORTED, NULL);
@@ -1057,6 +1134,7 @@ int engine_start(engine *e) {
                 if (reapply) {
                         log_warning("a rollback's re-apply did not finish before the agent stopped: applying the "
                                     "known-good again");
+                        renames_from_journal(e, rec.id, rec.renamed);
                         forced(e, 0, "the agent stopped during a rollback; known-good applied again");
                 }
                 break;

@@ -33,6 +33,7 @@ static const char *const event_names[_TXN_EVENT_MAX] = {
         [TXN_EVENT_ABORT_FAILED] = "abort-failed",
         [TXN_EVENT_OLD_ADDRESS_BACK] = "old-address-back",
         [TXN_EVENT_DEADLINE] = "deadline",
+        [TXN_EVENT_HOST_REACHED] = "host-reached",
 };
 
 const char *txn_state_to_string(txn_state s) {
@@ -95,6 +96,8 @@ static void enter(txn *t, txn_state s, uint64_t now) {
 
         t->state = s;
         t->entered_usec = now;
+        /* A held proof is for the step into awaiting-confirm only (taken before this). */
+        t->proof_held = false;
         /* A final state has none; a non-final one always has one (at least 1 s). */
         t->deadline_usec = txn_state_is_final(s) ? 0 : now + (to > 0 ? to : TXN_USEC_PER_SEC);
 }
@@ -162,9 +165,17 @@ unsigned txn_handle(txn *t, txn_event e, const char *detail, uint64_t now) {
                 }
         case TXN_APPLYING:
                 switch (e) {
-                case TXN_EVENT_APPLIED:
+                case TXN_EVENT_APPLIED: {
+                        bool held = t->proof_held;
+
                         enter(t, TXN_AWAITING_CONFIRM, now);
-                        return TXN_ACTION_WATCH_CONFIRM | TXN_ACTION_REPORT;
+                        return TXN_ACTION_WATCH_CONFIRM | TXN_ACTION_REPORT | (held ? TXN_ACTION_USE_PROOF : 0);
+                }
+                case TXN_EVENT_HOST_REACHED:
+                        /* A fast host proves the new address before the apply returns: the
+                         * state and its deadline stay, the proof waits for the apply. */
+                        t->proof_held = true;
+                        return TXN_ACTION_HOLD_PROOF;
                 case TXN_EVENT_APPLY_FAILED:
                         return roll_back(t, "applying the candidate failed", detail, now, 0);
                 case TXN_EVENT_ROLLBACK:

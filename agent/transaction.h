@@ -53,6 +53,7 @@ typedef enum txn_event {
         TXN_EVENT_ABORT_FAILED,
         TXN_EVENT_OLD_ADDRESS_BACK,     /* the known-good management address is held again */
         TXN_EVENT_DEADLINE,             /* the state's deadline passed */
+        TXN_EVENT_HOST_REACHED,         /* HOST_REACHED for this transaction while applying */
         _TXN_EVENT_MAX,
         _TXN_EVENT_INVALID = -EINVAL,
 } txn_event;
@@ -69,6 +70,8 @@ enum {
         TXN_ACTION_APPLY_OLD = 1u << 7,         /* run the backend on the known-good config */
         TXN_ACTION_VERIFY_OLD = 1u << 8,        /* watch for the old management address */
         TXN_ACTION_REPORT = 1u << 9,            /* TXN message to the host, D-Bus signal, log */
+        TXN_ACTION_HOLD_PROOF = 1u << 10,       /* keep the host's proof until awaiting-confirm */
+        TXN_ACTION_USE_PROOF = 1u << 11,        /* after watch-confirm: the held proof confirms */
 };
 
 typedef struct txn_timeouts {
@@ -85,6 +88,9 @@ typedef struct txn {
         /* Why it is rolling back or failed; "" while all goes well. Set on the first edge
          * that gives one (a later failure of the rollback itself is appended). */
         char reason[256];
+        /* A host proof (HOST_REACHED for this id) came while applying: it is used on
+         * entering awaiting-confirm and dropped by any other transition. */
+        bool proof_held;
 } txn;
 
 /* A new transaction in STAGING (its deadline set): the owner stages the candidate. */

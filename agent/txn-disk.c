@@ -806,13 +806,14 @@ void txn_recovery_done(txn_recovery *r) {
         free(r->journal);
         free(r->rejected_path);
         free(r->detail);
+        free(r->renamed);
         *r = (txn_recovery) {};
 }
 
 int txn_disk_recover(txn_disk *d, txn_recovery *ret) {
         _cleanup_(journal_log_freep) journal_log *l = NULL;
         _cleanup_free_ uint64_t *ids = NULL;
-        _cleanup_free_ char *reason = NULL, *path = NULL, *detail = NULL, *desc = NULL;
+        _cleanup_free_ char *reason = NULL, *path = NULL, *detail = NULL, *desc = NULL, *renamed = NULL;
         txn_recovery_action action;
         journal_facts f;
         uint64_t id;
@@ -840,6 +841,14 @@ int txn_disk_recover(txn_disk *d, txn_recovery *ret) {
         if (!desc)
                 return -ENOMEM;
         f = facts_of(l);
+        /* Also after a final rolled-back: a kill between the abort and the re-apply leaves
+         * the renames to undo (the re-apply marker says so); a committed one keeps them. */
+        if (!f.committing && !(f.final && strcmp(f.final_step, "committed") == 0)) {
+                const char *rn = journal_record_get(journal_log_find(l, "links-renamed"), "detail");
+
+                if (rn && *rn && !(renamed = strdup(rn)))
+                        return -ENOMEM;
+        }
         if (f.final) {
                 action = TXN_RECOVERY_NOTHING;
                 if (asprintf(&detail, "transaction %" PRIu64 " was %s", id, f.final_step) < 0)
@@ -899,6 +908,7 @@ int txn_disk_recover(txn_disk *d, txn_recovery *ret) {
                 .journal = TAKE_PTR(desc),
                 .rejected_path = TAKE_PTR(path),
                 .detail = TAKE_PTR(detail),
+                .renamed = TAKE_PTR(renamed),
         };
         return 0;
 }

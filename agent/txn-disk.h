@@ -51,6 +51,10 @@ typedef struct txn_recovery {
         char *journal;                  /* journal_log's description of what was found */
         char *rejected_path;            /* where the candidate was kept (rolled back) */
         char *detail;                   /* one line for the log */
+        /* The links the transaction's apply renamed (set-name), as its last `links-renamed`
+         * step says ("FROM>TO ...", apply_renames_parse()); NULL when none or when it was
+         * committed (the names are the configuration's then). A rollback names them back. */
+        char *renamed;
 } txn_recovery;
 
 typedef struct txn_history_entry {

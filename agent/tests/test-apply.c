@@ -130,6 +130,42 @@ static void test_bad_request(void **state) {
         sd_event_unref(e);
 }
 
+/* The journal's links-renamed detail, as engine.c writes it, back into renames. */
+static void test_renames_parse(void **state) {
+        apply_rename rn[4];
+        size_t n = 99;
+
+        (void) state;
+        assert_int_equal(apply_renames_parse("ens4>mgmt0 eth1>wan", rn, 4, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(rn[0].from, "ens4");
+        assert_string_equal(rn[0].to, "mgmt0");
+        assert_string_equal(rn[1].from, "eth1");
+        assert_string_equal(rn[1].to, "wan");
+        assert_int_equal(rn[0].ifindex, 0);
+        /* Fifteen characters is the longest link name. */
+        assert_int_equal(apply_renames_parse("abcdefghijklmno>x", rn, 4, &n), 0);
+        assert_string_equal(rn[0].from, "abcdefghijklmno");
+        assert_int_equal(apply_renames_parse("", rn, 4, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(apply_renames_parse(NULL, rn, 4, &n), 0);
+        assert_int_equal(n, 0);
+        assert_int_equal(apply_renames_parse("  a>b  ", rn, 4, &n), 0);
+        assert_int_equal(n, 1);
+        /* What a torn or hand-edited detail may hold: refused whole, nothing renamed. */
+        n = 7;
+        assert_int_equal(apply_renames_parse("ens4", rn, 4, &n), -EINVAL);
+        assert_int_equal(n, 7);
+        assert_int_equal(apply_renames_parse("ens4>", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse(">mgmt0", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse("a>b>c", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse("abcdefghijklmnop>x", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse("a/b>c", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse("a>..", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse("a>b\tc", rn, 4, &n), -EINVAL);
+        assert_int_equal(apply_renames_parse("a>b c>d e>f", rn, 2, &n), -E2BIG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_true),
@@ -139,6 +175,7 @@ int main(void) {
                 cmocka_unit_test(test_output_bounded),
                 cmocka_unit_test(test_free_while_running),
                 cmocka_unit_test(test_bad_request),
+                cmocka_unit_test(test_renames_parse),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,8 @@ static const struct {
         { "apply-old", TXN_ACTION_APPLY_OLD },
         { "verify-old", TXN_ACTION_VERIFY_OLD },
         { "report", TXN_ACTION_REPORT },
+        { "hold-proof", TXN_ACTION_HOLD_PROOF },
+        { "use-proof", TXN_ACTION_USE_PROOF },
 };
 
 static char *trim(char *s) {
@@ -208,6 +210,14 @@ static void test_every_pair(void **state) {
                                 fail_msg("%s/%s: STATES.md says %s with %#x, the code gives %s with %#x",
                                          txn_state_to_string(s), txn_event_to_string(ev), txn_state_to_string(e->to),
                                          e->actions, txn_state_to_string(t.state), a);
+                        /* An edge back to its own state (a proof held while applying) keeps
+                         * the state's entry and deadline: it must not stretch them. */
+                        if (e->to == e->from) {
+                                assert_int_equal(t.entered_usec, before.entered_usec);
+                                assert_int_equal(t.deadline_usec, before.deadline_usec);
+                                edges[e - edges].walked = true;
+                                continue;
+                        }
                         assert_int_equal(t.entered_usec, now);
                         if (txn_state_is_final(t.state))
                                 assert_int_equal(t.deadline_usec, 0);
@@ -286,6 +296,49 @@ static void test_forced(void **state) {
         assert_int_equal(txn_handle(&t, TXN_EVENT_APPLIED, NULL, 1), TXN_ACTION_VERIFY_OLD);
 }
 
+/* HOST_REACHED before the apply returns: held, used on entering awaiting-confirm (the
+ * actions say so once), dropped by any other edge out of applying. */
+static void test_held_proof(void **state) {
+        static const txn_event others[] = { TXN_EVENT_APPLY_FAILED, TXN_EVENT_ROLLBACK, TXN_EVENT_DEADLINE };
+        txn t;
+        unsigned a;
+
+        (void) state;
+        reach(&t, TXN_APPLYING, 0);
+        assert_false(t.proof_held);
+        assert_int_equal(txn_handle(&t, TXN_EVENT_HOST_REACHED, "ssh", 1), TXN_ACTION_HOLD_PROOF);
+        assert_true(t.proof_held);
+        assert_int_equal(t.state, TXN_APPLYING);
+        a = txn_handle(&t, TXN_EVENT_APPLIED, NULL, 2);
+        assert_int_equal(a, TXN_ACTION_WATCH_CONFIRM | TXN_ACTION_REPORT | TXN_ACTION_USE_PROOF);
+        assert_int_equal(t.state, TXN_AWAITING_CONFIRM);
+        assert_false(t.proof_held);
+        /* The engine answers the proof with confirm. */
+        assert_int_equal(txn_handle(&t, TXN_EVENT_CONFIRM, "ssh", 3), TXN_ACTION_COMMIT);
+        assert_int_equal(t.state, TXN_COMMITTING);
+
+        /* Without a proof, entering awaiting-confirm uses none. */
+        reach(&t, TXN_APPLYING, 0);
+        assert_int_equal(txn_handle(&t, TXN_EVENT_APPLIED, NULL, 2), TXN_ACTION_WATCH_CONFIRM | TXN_ACTION_REPORT);
+
+        /* Any other edge out of applying drops it: nothing later uses it. */
+        for (size_t i = 0; i < ELEMENTSOF(others); i++) {
+                reach(&t, TXN_APPLYING, 0);
+                (void) txn_handle(&t, TXN_EVENT_HOST_REACHED, "ssh", 1);
+                a = txn_handle(&t, others[i], NULL, t.deadline_usec);
+                assert_int_equal(t.state, TXN_ROLLING_BACK);
+                assert_false(a & TXN_ACTION_USE_PROOF);
+                assert_false(t.proof_held);
+                (void) txn_handle(&t, TXN_EVENT_ABORTED, NULL, t.deadline_usec + 1);
+                assert_false(t.proof_held);
+        }
+
+        /* Outside applying, HOST_REACHED is no event of the machine's. */
+        reach(&t, TXN_AWAITING_CONFIRM, 0);
+        assert_int_equal(txn_handle(&t, TXN_EVENT_HOST_REACHED, "ssh", 1), 0);
+        assert_false(t.proof_held);
+}
+
 static void test_names(void **state) {
         (void) state;
         for (int s = 0; s < _TXN_STATE_MAX; s++)
@@ -303,6 +356,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_deadlines),
                 cmocka_unit_test(test_reasons_accumulate),
                 cmocka_unit_test(test_forced),
+                cmocka_unit_test(test_held_proof),
                 cmocka_unit_test(test_names),
         };
 

@@ -325,12 +325,65 @@ static void test_recover_damaged_candidate(void **state) {
         assert_true(netplan_set_equal(rej, cand));
 }
 
+/* The renames the candidate's apply did (engine step links-renamed) come back from the
+ * journal at recovery, for the rollback to undo; a committed transaction's do not. */
+static void test_recover_renames(void **state) {
+        _cleanup_(txn_disk_freep) txn_disk *d = fresh();
+        _cleanup_(netplan_set_freep) netplan_set *cand = candidate(), *cand2 = candidate();
+        txn_recovery rec;
+        uint64_t id;
+
+        (void) state;
+        assert_int_equal(txn_disk_begin(d, cand, "test", &id), 0);
+        assert_int_equal(txn_disk_step(d, id, "apply-started", "networkd"), 0);
+        assert_int_equal(txn_disk_step(d, id, "links-renamed", "ens4>mgmt0 eth1>wan"), 0);
+        d = txn_disk_free(d);                   /* kill -9 after links-renamed */
+        assert_int_equal(txn_disk_open(root, &d), 0);
+        assert_int_equal(txn_disk_recover(d, &rec), 0);
+        assert_int_equal(rec.action, TXN_RECOVERY_ROLLED_BACK);
+        assert_non_null(rec.renamed);
+        assert_string_equal(rec.renamed, "ens4>mgmt0 eth1>wan");
+        txn_recovery_done(&rec);
+        assert_null(rec.renamed);
+
+        /* Rolled back, then killed before the re-apply: still there to undo. */
+        d = txn_disk_free(d);
+        assert_int_equal(txn_disk_open(root, &d), 0);
+        assert_int_equal(txn_disk_recover(d, &rec), 0);
+        assert_int_equal(rec.action, TXN_RECOVERY_NOTHING);
+        assert_string_equal(rec.renamed, "ens4>mgmt0 eth1>wan");
+        txn_recovery_done(&rec);
+
+        /* No rename journalled: none. */
+        assert_int_equal(txn_disk_begin(d, cand2, "test", &id), 0);
+        d = txn_disk_free(d);
+        assert_int_equal(txn_disk_open(root, &d), 0);
+        assert_int_equal(txn_disk_recover(d, &rec), 0);
+        assert_int_equal(rec.action, TXN_RECOVERY_ROLLED_BACK);
+        assert_null(rec.renamed);
+        txn_recovery_done(&rec);
+
+        /* Committed: the new names are the configuration's. */
+        cand2 = netplan_set_free(cand2);
+        cand2 = candidate();
+        assert_int_equal(txn_disk_begin(d, cand2, "test", &id), 0);
+        assert_int_equal(txn_disk_step(d, id, "links-renamed", "ens4>mgmt0"), 0);
+        assert_int_equal(txn_disk_commit(d, id), 0);
+        d = txn_disk_free(d);
+        assert_int_equal(txn_disk_open(root, &d), 0);
+        assert_int_equal(txn_disk_recover(d, &rec), 0);
+        assert_int_equal(rec.action, TXN_RECOVERY_NOTHING);
+        assert_null(rec.renamed);
+        txn_recovery_done(&rec);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_first_known_good), cmocka_unit_test(test_files_commit),
                 cmocka_unit_test(test_etc_edits_abort),  cmocka_unit_test(test_refusals),
                 cmocka_unit_test(test_force_rollback),   cmocka_unit_test(test_known_good_unreadable),
                 cmocka_unit_test(test_recover_pending),  cmocka_unit_test(test_recover_damaged_candidate),
+                cmocka_unit_test(test_recover_renames),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

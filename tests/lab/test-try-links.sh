@@ -36,7 +36,7 @@ try_up "try: { timeout: 60, grace: 10, confirm: manual }"
 ok "lab up, agent running, guest on DHCP at $dhcp"
 # Probe the kernel first: a link it cannot make proves nothing (tests/lab/README.md).
 if ! err=$(g ip link add ngprobe0 "${probe[@]}" 2>&1); then
-        echo "SKIP: this kernel cannot create a $kind link (ip link add ... ${probe[*]}: $err); a real QEMU guest can"
+        echo "SKIP: this kernel cannot create a $kind link (ip link add ... ${probe[*]}: $err); the QEMU test qemu-try-links (tests/qemu) proves it on Debian's kernel"
         exit 77
 fi
 g ip link del ngprobe0
