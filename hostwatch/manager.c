@@ -37,6 +37,7 @@ struct Manager {
         Bus *bus;
         bool journal;
         sd_event_source *sig_term, *sig_int, *sig_hup, *status_timer, *metrics_timer;
+        MetricsServer *metrics_server;
         Managed **machines;             /* dense, any order */
         size_t n_machines, n_allocated;
         Managed **index;                /* open addressing by name, capacity a power of two */
@@ -487,6 +488,10 @@ static void ops_in_flight(void *userdata, unsigned *ret_now, unsigned *ret_peak)
         manager_get_in_flight(userdata, ret_now, ret_peak);
 }
 
+static int ops_host_key(void *userdata, const char *name, const char **ret_key, bool *ret_learned) {
+        return manager_get_host_key(userdata, name, ret_key, ret_learned);
+}
+
 static const BusOps bus_ops = {
         .hostwatch = ops_hostwatch,
         .config_path = ops_config_path,
@@ -495,6 +500,7 @@ static const BusOps bus_ops = {
         .add = ops_add,
         .remove = ops_remove,
         .in_flight = ops_in_flight,
+        .host_key = ops_host_key,
 };
 
 /* ---- config and reload ---- */
@@ -607,12 +613,11 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int write_metrics(Manager *m) {
-        _cleanup_free_ MetricsMachine *mm = calloc(m->n_machines ? m->n_machines : 1, sizeof *mm);
-        int r;
+static MetricsMachine *metrics_snapshot(Manager *m) {
+        MetricsMachine *mm = calloc(m->n_machines ? m->n_machines : 1, sizeof *mm);
 
         if (!mm)
-                return -ENOMEM;
+                return NULL;
         for (size_t i = 0; i < m->n_machines; i++) {
                 Managed *x = m->machines[i];
                 mm[i].name = x->def.name;
@@ -620,6 +625,41 @@ static int write_metrics(Manager *m) {
                 mm[i].backoff_waits = x->backoff_waits;
                 (void) hostwatch_get_stats(m->hw, x->def.name, &mm[i].stats);
         }
+        return mm;
+}
+
+/* For the metrics socket: one rendering into memory. */
+static int render_metrics(void *userdata, char **ret, size_t *ret_size) {
+        Manager *m = userdata;
+        _cleanup_free_ MetricsMachine *mm = metrics_snapshot(m);
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        if (!mm)
+                return -ENOMEM;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        r = metrics_format(f, mm, m->n_machines, &m->latency, m->in_flight, m->in_flight_peak);
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        *ret_size = size;
+        return 0;
+}
+
+static int write_metrics(Manager *m) {
+        _cleanup_free_ MetricsMachine *mm = metrics_snapshot(m);
+        int r;
+
+        if (!mm)
+                return -ENOMEM;
         r = metrics_write_file(m->config->metrics_file, mm, m->n_machines, &m->latency, m->in_flight,
                                m->in_flight_peak);
         if (r < 0)
@@ -637,7 +677,28 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static void metrics_socket_setup(Manager *m) {
+        const char *want = m->config->metrics_socket;
+        int r;
+
+        if (m->metrics_server && want && strcmp(metrics_server_get_path(m->metrics_server), want) == 0)
+                return;         /* a reload that keeps it keeps its clients */
+        m->metrics_server = metrics_server_free(m->metrics_server);
+        if (!want)
+                return;
+        r = metrics_server_new(m->event, want, render_metrics, m, &m->metrics_server);
+        if (r < 0)
+                mlog(m, LOG_LEVEL_ERR, NULL, NULL, NULL, "%s: metrics.socket %s: cannot listen: %s%s", m->config_path,
+                     want, strerror(-r),
+                     r == -EADDRINUSE ? " (another daemon answers there)"
+                     : r == -EEXIST  ? " (something that is not a socket is there: remove it)"
+                                     : "");
+        else
+                mlog(m, LOG_LEVEL_INFO, NULL, NULL, NULL, "metrics on %s", want);
+}
+
 static int metrics_setup(Manager *m) {
+        metrics_socket_setup(m);
         m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
         if (!m->config->metrics_file)
                 return 0;
@@ -672,6 +733,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->metrics_timer);
+        metrics_server_free(m->metrics_server);
         /* The library reports each machine REMOVED as it goes: keep the index until then. */
         hostwatch_set_callbacks(m->hw, NULL, NULL, NULL);
         hostwatch_set_key_learned_callback(m->hw, NULL, NULL);
