@@ -298,6 +298,7 @@ grep -q "holds this channel" "$T/daemon.log" && fail "a stale channel lock"
 echo "ok: every channel connected again after kill -9 (no stale lock)"
 
 # ---- host-key: tofu: learned once (before the kill -9), kept on disk, shown in status
+t0=$SECONDS
 tofu_status() {     # FILE: every tofu machine pinned to KEY and learned; vm20's key the configured one
         python3 - "$1" "$KEY" "$TOFU" <<'EOF'
 import json, sys
@@ -394,4 +395,27 @@ for i in $(seq 0 $((TOFU - 1))); do
         [ "$n" = 1 ] || fail "tofu$i pinned a key $n times"
 done
 echo "ok: tofu: sshd's key swapped: key-mismatch, the old pin kept (status, disk), nothing learned again"
+
+# ---- an explicit host-key in the config overrides the learned pin (and forgets it)
+KEY2=$(cut -d' ' -f1,2 "$T/hostkey2.pub")
+python3 - "$T/hw.yaml" "$KEY2" <<'EOF'
+import sys
+path, key = sys.argv[1], sys.argv[2]
+text = open(path).read()
+head, tail = text.split("  - name: tofu0\n", 1)
+block, rest = (tail.split("  - name:", 1) + [""])[:2]
+block = block.replace("host-key: tofu", f'host-key: "{key}"')
+open(path, "w").write(head + "  - name: tofu0\n" + block + ("  - name:" + rest if rest else ""))
+EOF
+kill -HUP $DAEMON
+wait_until 30 "tofu0 verified with the key the config gives" "$HW" where tofu0
+"$HW" status --json | python3 -c '
+import json, sys
+m = {m["name"]: m for m in json.load(sys.stdin)["machines"]}["tofu0"]
+assert m["host_key"] == sys.argv[1] and m["host_key_learned"] is False, m' "$KEY2" || fail "tofu0: status does not show the configured key"
+python3 -c 'import json,sys; r = json.load(open(sys.argv[1])); assert "host_key" not in r, r' \
+        "$T/state/machines/tofu0.json" || fail "tofu0: the learned pin was not forgotten"
+grep -q "tofu0: the config gives the host key now; forgetting the one learned on first use" "$T/daemon.log" \
+        || fail "tofu0: forgetting the learned pin was not logged"
+echo "ok: tofu: an explicit host-key on reload overrides the learned pin, which is forgotten (the tofu and metrics parts took $((SECONDS - t0)) s)"
 echo "PASS"
