@@ -511,7 +511,7 @@ static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s,
 int proto_message_decode_payload_version(uint16_t type, uint8_t version, const uint8_t *payload, size_t size,
                                          ProtoMessage *ret) {
         ProtoMessage m = { .type = type };
-        Context ctx = { .version = version };
+        Context ctx = { .version = version ?: PROTO_VERSION_MAX };
         const Table *t;
         int r;
 

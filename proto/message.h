@@ -205,7 +205,8 @@ bool proto_type_needs_ack(ProtoType t);
  * proto_message_done()), a ProtoError (BAD_TYPE for a type this version does not know: skip
  * the frame), or -ENOMEM. *ret is untouched on failure. Unknown fields are skipped. */
 int proto_message_decode_payload(uint16_t type, const uint8_t *payload, size_t size, ProtoMessage *ret);
-/* The same, knowing only the fields up to the given version (as for a frame of that version). */
+/* The same, knowing only the fields up to the given version (as for a frame of that
+ * version; 0 = PROTO_VERSION_MAX). */
 int proto_message_decode_payload_version(uint16_t type, uint8_t version, const uint8_t *payload, size_t size,
                                          ProtoMessage *ret);
 int proto_message_decode(const ProtoFrame *frame, ProtoMessage *ret);
