@@ -27,6 +27,7 @@ struct channel {
         uint64_t connected_usec;        /* CLOCK_MONOTONIC of the connect */
         bool heard_host;                /* a valid frame arrived on this connection */
         bool silent;                    /* no common version: stop talking until reconnect */
+        uint8_t version;                /* negotiated with the host's HELLO; until then the lowest */
         uint64_t heartbeat_usec;        /* the configured or the host's wish */
         int last_open_error;            /* of the last failed open, 0 after a success */
 
@@ -153,7 +154,8 @@ static int encode(channel *c, ProtoMessage *m, uint8_t flags, uint8_t **ret, siz
         int r;
 
         m->flags = flags;
-        m->version = PROTO_VERSION_MAX;
+        /* Before the host's HELLO we do not know what it reads: only version 1 fields. */
+        m->version = c->version ?: PROTO_VERSION_MIN;
         m->seq = proto_seq_next(&c->seq);
         r = proto_message_encode(m, c->scratch, sizeof(c->scratch));
         if (r < 0)
@@ -244,6 +246,7 @@ static void want_snapshot(channel *c) {
 
 static void connected(channel *c) {
         c->connected_usec = now_usec(c);
+        c->version = 0;
         c->heard_host = false;
         c->silent = false;
         set_state(c, CHANNEL_CONNECTED);
@@ -269,6 +272,9 @@ static void handle_host_hello(channel *c, const ProtoMessage *m) {
                 return;
         }
         c->silent = false;
+        if (c->version != version)
+                log_info("channel: protocol version %u", version);
+        c->version = (uint8_t) version;
         if (proto_dedup_set_instance(&c->dedup, h->instance))
                 log_info("channel: host instance %016llx", (unsigned long long) h->instance);
         if (!h->reply)

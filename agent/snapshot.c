@@ -18,6 +18,8 @@ void snapshot_done(ProtoAddresses *a) {
                 free(a->links[i].addresses);
         a->links = mfree(a->links);
         a->n_links = 0;
+        a->routes = mfree(a->routes);
+        a->n_routes = 0;
 }
 
 static void fill_link(ProtoLink *p, const live_link *l) {
@@ -32,8 +34,72 @@ static void fill_link(ProtoLink *p, const live_link *l) {
                 memcpy(p->hwaddr, l->mac, sizeof(l->mac));
                 p->hwaddr_len = sizeof(l->mac);
         }
+        /* Sent even when equal to hwaddr: absent then means only "the kernel has none". */
+        if (l->has_perm_mac) {
+                memcpy(p->permanent_hwaddr, l->perm_mac, sizeof(l->perm_mac));
+                p->permanent_hwaddr_len = sizeof(l->perm_mac);
+        }
         p->operstate = l->operstate < _PROTO_OPER_MAX ? l->operstate : PROTO_OPER_UNKNOWN;
         p->master = l->master > 0 ? (uint32_t) l->master : 0;
+}
+
+/* A default route the protocol can carry: 0.0.0.0/0 or ::/0 leaving on a link, with no
+ * gateway or one of its own family. */
+static bool route_is_default(const live_route *r) {
+        return (r->dst.family == AF_INET || r->dst.family == AF_INET6) && r->dst.prefixlen == 0 && r->oif > 0 &&
+               (!r->has_gateway || r->gateway.family == r->dst.family);
+}
+
+static int cmp_route(const void *a, const void *b) {
+        const ProtoRoute *x = a, *y = b;
+        int c;
+
+        if (x->family != y->family)
+                return x->family < y->family ? -1 : 1;
+        if (x->metric != y->metric)
+                return x->metric < y->metric ? -1 : 1;
+        if (x->ifindex != y->ifindex)
+                return x->ifindex < y->ifindex ? -1 : 1;
+        c = memcmp(x->gateway.bytes, y->gateway.bytes, sizeof(x->gateway.bytes));
+        if (c != 0)
+                return c;
+        return (x->gateway.family > y->gateway.family) - (x->gateway.family < y->gateway.family);
+}
+
+/* The default routes, ordered (family, metric, ifindex, gateway) so that the same routes
+ * compare equal whatever order the kernel dumped them in. */
+static int fill_routes(ProtoAddresses *s, const live_state *live, size_t *dropped) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < live->n_routes; i++)
+                if (route_is_default(&live->routes[i]))
+                        n++;
+        if (n == 0)
+                return 0;
+        if (n > PROTO_ROUTES_MAX) {
+                *dropped += n - PROTO_ROUTES_MAX;
+                n = PROTO_ROUTES_MAX;
+        }
+        s->routes = calloc(n, sizeof(ProtoRoute));
+        if (!s->routes)
+                return -ENOMEM;
+        for (size_t i = 0; i < live->n_routes && s->n_routes < n; i++) {
+                const live_route *r = &live->routes[i];
+
+                if (!route_is_default(r))
+                        continue;
+                s->routes[s->n_routes++] = (ProtoRoute) {
+                        .family = r->dst.family == AF_INET ? PROTO_FAMILY_IPV4 : PROTO_FAMILY_IPV6,
+                        .gateway = r->has_gateway ? r->gateway : (ip_addr) {},
+                        .ifindex = (uint32_t) r->oif,
+                        .metric = r->metric,
+                        .protocol = r->protocol <= UINT8_MAX ? (uint8_t) r->protocol : 0,
+                };
+                if (r->has_gateway)
+                        s->routes[s->n_routes - 1].gateway.prefixlen = (uint8_t) ip_family_bits(r->dst.family);
+        }
+        qsort(s->routes, s->n_routes, sizeof(ProtoRoute), cmp_route);
+        return 0;
 }
 
 int snapshot_build(const live_state *live, const agent_config *cfg, const agent_config *hint, ProtoAddresses *ret,
@@ -119,6 +185,11 @@ int snapshot_build(const live_state *live, const agent_config *cfg, const agent_
                 }
         }
 
+        if (fill_routes(&s, live, &dropped) < 0) {
+                snapshot_done(&s);
+                return -ENOMEM;
+        }
+
         if (ret_dropped)
                 *ret_dropped = dropped;
         *ret = s;
@@ -140,7 +211,9 @@ static bool address_equal(const ProtoAddress *a, const ProtoAddress *b) {
 static bool link_equal(const ProtoLink *a, const ProtoLink *b) {
         if (strcmp(a->name, b->name) != 0 || a->index != b->index || a->hwaddr_len != b->hwaddr_len ||
             memcmp(a->hwaddr, b->hwaddr, a->hwaddr_len) != 0 || a->operstate != b->operstate ||
-            a->master != b->master || a->flags != b->flags || a->n_addresses != b->n_addresses)
+            a->master != b->master || a->flags != b->flags || a->n_addresses != b->n_addresses ||
+            a->permanent_hwaddr_len != b->permanent_hwaddr_len ||
+            memcmp(a->permanent_hwaddr, b->permanent_hwaddr, a->permanent_hwaddr_len) != 0)
                 return false;
         for (size_t i = 0; i < a->n_addresses; i++)
                 if (!address_equal(&a->addresses[i], &b->addresses[i]))
@@ -148,9 +221,18 @@ static bool link_equal(const ProtoLink *a, const ProtoLink *b) {
         return true;
 }
 
+static bool route_equal(const ProtoRoute *a, const ProtoRoute *b) {
+        return a->family == b->family && a->gateway.family == b->gateway.family &&
+               (a->gateway.family == AF_UNSPEC || ip_addr_equal(&a->gateway, &b->gateway)) &&
+               a->ifindex == b->ifindex && a->metric == b->metric && a->protocol == b->protocol;
+}
+
 bool snapshot_equal(const ProtoAddresses *a, const ProtoAddresses *b) {
-        if (!a || !b || a->n_links != b->n_links)
+        if (!a || !b || a->n_links != b->n_links || a->n_routes != b->n_routes)
                 return false;
+        for (size_t i = 0; i < a->n_routes; i++)
+                if (!route_equal(&a->routes[i], &b->routes[i]))
+                        return false;
         for (size_t i = 0; i < a->n_links; i++)
                 if (!link_equal(&a->links[i], &b->links[i]))
                         return false;

@@ -27,7 +27,7 @@ extern const uint8_t proto_magic[PROTO_MAGIC_SIZE];
 
 /* Protocol versions this build speaks. Versions only ever add message types and fields. */
 #define PROTO_VERSION_MIN 1
-#define PROTO_VERSION_MAX 1
+#define PROTO_VERSION_MAX 2
 
 enum {
         /* Must-not-lose message: the receiver answers with ACK(seq) even for a duplicate,

@@ -35,6 +35,7 @@ typedef struct Field {
         size_t aux;
         uint64_t min, max;      /* ints: value range; strings and bytes: length; repeated: count cap */
         const Table *nested;
+        uint8_t since;          /* the version that added it; 0 = 1 */
 } Field;
 
 struct Table {
@@ -48,6 +49,7 @@ struct Table {
 
 typedef struct Context {
         size_t n_addresses;     /* all links together, against PROTO_ADDRESSES_MAX */
+        uint8_t version;        /* fields of later versions are unknown (decode) or omitted (encode) */
 } Context;
 
 #define FIELDS_MAX 16
@@ -69,6 +71,19 @@ static int validate_host_hello(const void *s) {
 static int validate_address(const void *s) {
         const ProtoAddress *a = s;
         return a->address.prefixlen <= ip_family_bits(a->address.family) ? 0 : PROTO_E_BAD_FIELD;
+}
+
+static int validate_route(const void *s) {
+        const ProtoRoute *r = s;
+        int family = r->family == PROTO_FAMILY_IPV4 ? AF_INET : r->family == PROTO_FAMILY_IPV6 ? AF_INET6 : AF_UNSPEC;
+
+        if (family == AF_UNSPEC)
+                return PROTO_E_BAD_FIELD;
+        /* A gateway of the other family (an IPv4 route via an IPv6 nexthop, RFC 5549) is
+         * not reported: the agent leaves such a route out. */
+        if (r->gateway.family != AF_UNSPEC && r->gateway.family != family)
+                return PROTO_E_BAD_FIELD;
+        return 0;
 }
 
 #define F(t, k, req, type, member, lo, hi) \
@@ -112,16 +127,30 @@ static const Field link_fields[] = {
         { .tag = 7, .kind = KIND_REPEATED, .offset = offsetof(ProtoLink, addresses),
           .aux = offsetof(ProtoLink, n_addresses), .max = PROTO_LINK_ADDRESSES_MAX,
           .nested = &address_table },
+        { .tag = 8, .kind = KIND_HWADDR, .offset = offsetof(ProtoLink, permanent_hwaddr),
+          .aux = offsetof(ProtoLink, permanent_hwaddr_len), .min = 1, .max = PROTO_HWADDR_MAX, .since = 2 },
 };
 static const Table link_table = {
         .fields = link_fields, .n_fields = ELEMENTSOF(link_fields),
         .struct_size = sizeof(ProtoLink), .has_repeated = true,
 };
 
+static const Field route_fields[] = {
+        F(1, KIND_U8, true, ProtoRoute, family, PROTO_FAMILY_IPV4, PROTO_FAMILY_IPV6),
+        { .tag = 2, .kind = KIND_ADDR, .offset = offsetof(ProtoRoute, gateway), .aux = 1 },
+        F(3, KIND_U32, true, ProtoRoute, ifindex, 1, UINT32_MAX),
+        F(4, KIND_U32, false, ProtoRoute, metric, 0, UINT32_MAX),
+        F(5, KIND_U8, false, ProtoRoute, protocol, 0, UINT8_MAX),
+};
+static const Table route_table = TABLE(route_fields, ProtoRoute, validate_route);
+
 static const Field addresses_fields[] = {
         F(1, KIND_U32, false, ProtoAddresses, snapshot, 0, UINT32_MAX),
         { .tag = 2, .kind = KIND_REPEATED, .offset = offsetof(ProtoAddresses, links),
           .aux = offsetof(ProtoAddresses, n_links), .max = PROTO_LINKS_MAX, .nested = &link_table },
+        { .tag = 3, .kind = KIND_REPEATED, .offset = offsetof(ProtoAddresses, routes),
+          .aux = offsetof(ProtoAddresses, n_routes), .max = PROTO_ROUTES_MAX, .nested = &route_table,
+          .since = 2 },
 };
 
 static const Field heartbeat_fields[] = {
@@ -387,14 +416,24 @@ static int tlv_next(const uint8_t *p, size_t size, size_t *off, uint16_t *ret_ta
         return 0;
 }
 
-/* The tables list tags 1..n in order, so the tag usually is the index; n_fields if unknown. */
-static size_t field_index(const Table *t, uint16_t tag) {
+static bool field_in_version(const Field *f, uint8_t version) {
+        return (f->since ?: 1) <= version;
+}
+
+/* The tables list tags 1..n in order, so the tag usually is the index; n_fields if unknown,
+ * which a field of a version later than the frame's is too (an older reader skips it). */
+static size_t field_index(const Table *t, uint16_t tag, uint8_t version) {
+        size_t i;
+
         if (tag >= 1 && tag <= t->n_fields && t->fields[tag - 1].tag == tag)
-                return tag - 1;
-        for (size_t i = 0; i < t->n_fields; i++)
-                if (t->fields[i].tag == tag)
-                        return i;
-        return t->n_fields;
+                i = tag - 1;
+        else
+                for (i = 0; i < t->n_fields; i++)
+                        if (t->fields[i].tag == tag)
+                                break;
+        if (i < t->n_fields && !field_in_version(t->fields + i, version))
+                return t->n_fields;
+        return i;
 }
 
 static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s, Context *ctx) {
@@ -414,7 +453,7 @@ static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s,
                         r = tlv_next(p, size, &off, &tag, &v, &len);
                         if (r != 0)
                                 return r;
-                        size_t i = field_index(t, tag);
+                        size_t i = field_index(t, tag, ctx->version);
                         if (i < t->n_fields && t->fields[i].kind == KIND_REPEATED)
                                 counts[i]++;
                 }
@@ -450,7 +489,7 @@ static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s,
                 r = tlv_next(p, size, &off, &tag, &v, &len);
                 if (r != 0)
                         return r;
-                i = field_index(t, tag);
+                i = field_index(t, tag, ctx->version);
                 if (i >= t->n_fields)
                         continue;       /* a field of a later version: skipped */
                 f = t->fields + i;
@@ -469,9 +508,10 @@ static int fields_decode(const Table *t, const uint8_t *p, size_t size, void *s,
         return t->validate ? t->validate(s) : 0;
 }
 
-int proto_message_decode_payload(uint16_t type, const uint8_t *payload, size_t size, ProtoMessage *ret) {
+int proto_message_decode_payload_version(uint16_t type, uint8_t version, const uint8_t *payload, size_t size,
+                                         ProtoMessage *ret) {
         ProtoMessage m = { .type = type };
-        Context ctx = {};
+        Context ctx = { .version = version ?: PROTO_VERSION_MAX };
         const Table *t;
         int r;
 
@@ -493,11 +533,16 @@ int proto_message_decode_payload(uint16_t type, const uint8_t *payload, size_t s
         return 0;
 }
 
+int proto_message_decode_payload(uint16_t type, const uint8_t *payload, size_t size, ProtoMessage *ret) {
+        return proto_message_decode_payload_version(type, PROTO_VERSION_MAX, payload, size, ret);
+}
+
 int proto_message_decode(const ProtoFrame *frame, ProtoMessage *ret) {
         ProtoMessage m;
         int r;
 
-        r = proto_message_decode_payload(frame->type, frame->payload, frame->payload_size, &m);
+        r = proto_message_decode_payload_version(frame->type, frame->version, frame->payload, frame->payload_size,
+                                                 &m);
         if (r != 0)
                 return r;
         m.version = frame->version;
@@ -662,6 +707,8 @@ static int fields_encode(const Table *t, const void *s, Writer *w, Context *ctx)
         if (t->validate && t->validate(s) != 0)
                 return -EINVAL;
         for (size_t i = 0; i < t->n_fields; i++) {
+                if (!field_in_version(t->fields + i, ctx->version))
+                        continue;
                 r = field_encode(t->fields + i, s, w, ctx);
                 if (r < 0)
                         return r;
@@ -670,7 +717,7 @@ static int fields_encode(const Table *t, const void *s, Writer *w, Context *ctx)
 }
 
 int proto_message_encode(const ProtoMessage *m, uint8_t *buf, size_t size) {
-        Context ctx = {};
+        Context ctx = { .version = m && m->version ? m->version : PROTO_VERSION_MAX };
         Writer w;
         int r;
 
@@ -693,7 +740,7 @@ int proto_message_encode(const ProtoMessage *m, uint8_t *buf, size_t size) {
         if (r < 0)
                 return r;
 
-        return proto_frame_seal(buf, size, m->version ?: PROTO_VERSION_MAX, m->flags,
+        return proto_frame_seal(buf, size, ctx.version, m->flags,
                                 (uint16_t) m->type, m->seq, w.pos);
 }
 

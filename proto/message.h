@@ -18,6 +18,7 @@
 #define PROTO_HOSTNAME_MAX 253          /* a full DNS name */
 #define PROTO_AGENT_VERSION_MAX 64      /* "0.1.0-3+deb12u1" and the like */
 #define PROTO_TEXT_MAX 256              /* reasons and error messages: a sentence, not a log */
+#define PROTO_ROUTES_MAX 64             /* default routes in one snapshot (v2): a few per family, with metrics */
 
 typedef enum ProtoType {
         PROTO_TYPE_ACK = 1,             /* both directions */
@@ -92,7 +93,19 @@ typedef struct ProtoLink {
         uint32_t flags;                 /* PROTO_LINK_* */
         size_t n_addresses;
         ProtoAddress *addresses;
+        /* Version 2: the address the hardware came with, 0 bytes = none (virtual links). */
+        uint8_t permanent_hwaddr[PROTO_HWADDR_MAX];
+        uint32_t permanent_hwaddr_len;
 } ProtoLink;
+
+/* Version 2: a default route (0.0.0.0/0 or ::/0) of the main table, one per nexthop link. */
+typedef struct ProtoRoute {
+        uint8_t family;                 /* PROTO_FAMILY_*: the destination is this family's /0 */
+        ip_addr gateway;                /* AF_UNSPEC = none (a route on the link itself) */
+        uint32_t ifindex;               /* the link it leaves on */
+        uint32_t metric;                /* RTA_PRIORITY */
+        uint8_t protocol;               /* RTPROT_*: who installed it (dhcp, ra, static...) */
+} ProtoRoute;
 
 typedef struct ProtoGuestHello {
         uint16_t version_min, version_max;
@@ -117,6 +130,8 @@ typedef struct ProtoAddresses {
         uint32_t snapshot;              /* increases with every snapshot of one instance */
         size_t n_links;
         ProtoLink *links;
+        size_t n_routes;                /* version 2 */
+        ProtoRoute *routes;
 } ProtoAddresses;
 
 typedef struct ProtoHeartbeat {
@@ -159,7 +174,9 @@ typedef struct ProtoAck {
 
 typedef struct ProtoMessage {
         ProtoType type;
-        uint8_t version;                /* of the frame; 0 on encode = PROTO_VERSION_MAX */
+        uint8_t version;                /* of the frame; 0 on encode = PROTO_VERSION_MAX. Encode
+                                         * omits the fields of later versions; decode skips
+                                         * them in a frame of an earlier version. */
         uint8_t flags;
         uint32_t seq;
         union {
@@ -188,6 +205,10 @@ bool proto_type_needs_ack(ProtoType t);
  * proto_message_done()), a ProtoError (BAD_TYPE for a type this version does not know: skip
  * the frame), or -ENOMEM. *ret is untouched on failure. Unknown fields are skipped. */
 int proto_message_decode_payload(uint16_t type, const uint8_t *payload, size_t size, ProtoMessage *ret);
+/* The same, knowing only the fields up to the given version (as for a frame of that
+ * version; 0 = PROTO_VERSION_MAX). */
+int proto_message_decode_payload_version(uint16_t type, uint8_t version, const uint8_t *payload, size_t size,
+                                         ProtoMessage *ret);
 int proto_message_decode(const ProtoFrame *frame, ProtoMessage *ret);
 
 /* Encodes m as one frame into buf. Returns the frame size, -EINVAL if m breaks a limit of

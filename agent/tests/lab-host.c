@@ -4,11 +4,14 @@
  * line each, flushed, so the test can wait for lines:
  *   HELLO reply=0 instance=...
  *   ADDRESSES n=3 | lo unknown 127.0.0.1/8 ::1/128 | eth0 up mgmt 192.0.2.58/24 | eth1 down
+ *   EXTRA n=3 version=2 perm: eth0=52:54:00:12:34:56 | 0.0.0.0/0 via 192.0.2.1 dev eth0 metric 100 proto 16 |
  *   HEARTBEAT snapshot=3 token=0
- * --hello sends HOST_HELLO (the lab's management MAC and host address as hints);
+ * (EXTRA follows every ADDRESSES: its frame version, then the version 2 fields.)
+ * --hello sends HOST_HELLO (the lab's management MAC and host address as hints), speaking
+ * versions 1..--version-max (default: all this build speaks);
  * SIGUSR1 sends garbage (random bytes and a damaged frame), then PING 0x5eed.
  *
- *   lab-host --socket PATH [--hello] [--seconds N]
+ *   lab-host --socket PATH [--hello] [--version-max N] [--seconds N]
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -52,6 +55,40 @@ static const char *oper(uint8_t s) {
         return t ? t : "?";
 }
 
+static const char *link_name(const ProtoAddresses *s, uint32_t ifindex) {
+        for (size_t i = 0; i < s->n_links; i++)
+                if (s->links[i].index == ifindex)
+                        return s->links[i].name;
+        return "?";
+}
+
+/* The frame's version and what version 2 added: permanent MACs and default routes. */
+static void print_extra(const ProtoMessage *m) {
+        const ProtoAddresses *s = &m->addresses;
+        char a[IP_PREFIX_STRLEN];
+
+        printf("EXTRA n=%" PRIu32 " version=%u perm:", s->snapshot, m->version);
+        for (size_t i = 0; i < s->n_links; i++) {
+                const ProtoLink *l = &s->links[i];
+
+                if (l->permanent_hwaddr_len == 0)
+                        continue;
+                printf(" %s=", l->name);
+                for (size_t k = 0; k < l->permanent_hwaddr_len; k++)
+                        printf(k ? ":%02x" : "%02x", l->permanent_hwaddr[k]);
+        }
+        printf(" |");
+        for (size_t i = 0; i < s->n_routes; i++) {
+                const ProtoRoute *r = &s->routes[i];
+
+                printf(" %s", r->family == PROTO_FAMILY_IPV6 ? "::/0" : "0.0.0.0/0");
+                if (r->gateway.family != AF_UNSPEC && ip_addr_to_string(&r->gateway, a, sizeof(a)) == 0)
+                        printf(" via %s", a);
+                printf(" dev %s metric %" PRIu32 " proto %u |", link_name(s, r->ifindex), r->metric, r->protocol);
+        }
+        printf("\n");
+}
+
 static void print_message(const ProtoMessage *m) {
         char a[IP_PREFIX_STRLEN];
 
@@ -70,6 +107,7 @@ static void print_message(const ProtoMessage *m) {
                                         printf(" %s", a);
                 }
                 printf(" |\n");
+                print_extra(m);
                 break;
         case PROTO_TYPE_HEARTBEAT:
                 printf("HEARTBEAT snapshot=%" PRIu32 " token=%" PRIx64 "\n", m->heartbeat.snapshot, m->heartbeat.token);
@@ -111,6 +149,7 @@ int main(int argc, char *argv[]) {
                 { "socket", required_argument, NULL, 's' },
                 { "hello", no_argument, NULL, 'H' },
                 { "seconds", required_argument, NULL, 't' },
+                { "version-max", required_argument, NULL, 'V' },
                 {},
         };
         _cleanup_(proto_reader_freep) ProtoReader *reader = NULL;
@@ -118,6 +157,7 @@ int main(int argc, char *argv[]) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         const char *path = NULL;
         bool hello = false;
+        long version_max = PROTO_VERSION_MAX;
         long seconds = 3600;
         time_t end;
         int c;
@@ -133,6 +173,11 @@ int main(int argc, char *argv[]) {
                         break;
                 case 't':
                         seconds = atol(optarg);
+                        break;
+                case 'V':
+                        version_max = atol(optarg);
+                        if (version_max < PROTO_VERSION_MIN || version_max > PROTO_VERSION_MAX)
+                                return log_error("--version-max: %d..%d", PROTO_VERSION_MIN, PROTO_VERSION_MAX), 2;
                         break;
                 default:
                         return 2;
@@ -154,10 +199,13 @@ int main(int argc, char *argv[]) {
         fflush(stdout);
         if (hello) {
                 ProtoMessage m = { .type = PROTO_TYPE_HOST_HELLO,
-                                   .host_hello = { .version_min = 1, .version_max = 1, .instance = 0x1ab,
+                                   .host_hello = { .version_min = 1, .version_max = (uint16_t) version_max,
+                                                   .instance = 0x1ab,
                                                    .mgmt_mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 } } };
 
                 (void) ip_addr_from_string("192.0.2.1", AF_INET, &m.host_hello.host_address);
+                /* Our HELLO in the lowest version we speak (as the agent does): any host reads it. */
+                m.version = PROTO_VERSION_MIN;
                 if (send_msg(fd, &m) < 0)
                         return log_error("cannot send HOST_HELLO"), 1;
         }

@@ -30,6 +30,9 @@ typedef struct host {
         uint32_t snapshots[4096];
         uint64_t tokens[4096];
         bool replies[4096];
+        uint8_t versions[4096];
+        size_t n_routes[4096], n_permanent[4096];
+        bool with_v2;           /* snapshots carry a default route and a permanent MAC */
         /* What the guest's owner saw */
         size_t want_snapshots, host_hellos, delivered, reported;
         ProtoHostHello last_hello;
@@ -77,8 +80,17 @@ static void cb_want_snapshot(channel *c, void *userdata) {
         ProtoLink links[8];
         ProtoAddresses a;
 
+        ProtoRoute route = { .family = PROTO_FAMILY_IPV4, .ifindex = 2, .metric = 100,
+                             .gateway = { .family = AF_INET, .bytes = { 192, 0, 2, 1 }, .prefixlen = 32 } };
+
         h->want_snapshots++;
         make_snapshot(&a, links, 2);
+        if (h->with_v2) {
+                memcpy(links[1].permanent_hwaddr, "\x52\x54\x00\x12\x34\x56", 6);
+                links[1].permanent_hwaddr_len = 6;
+                a.routes = &route;
+                a.n_routes = 1;
+        }
         assert_true(channel_set_snapshot(c, &a) > 0);
 }
 
@@ -154,6 +166,13 @@ static void host_read(host *h) {
                                 h->types[h->n_msgs] = m.type;
                                 h->seqs[h->n_msgs] = m.seq;
                                 h->flags[h->n_msgs] = m.flags;
+                                h->versions[h->n_msgs] = m.version;
+                                if (m.type == PROTO_TYPE_ADDRESSES) {
+                                        h->n_routes[h->n_msgs] = m.addresses.n_routes;
+                                        h->n_permanent[h->n_msgs] = 0;
+                                        for (size_t i = 0; i < m.addresses.n_links; i++)
+                                                h->n_permanent[h->n_msgs] += m.addresses.links[i].permanent_hwaddr_len > 0;
+                                }
                                 if (m.type == PROTO_TYPE_ADDRESSES)
                                         h->snapshots[h->n_msgs] = m.addresses.snapshot;
                                 if (m.type == PROTO_TYPE_HEARTBEAT)
@@ -371,6 +390,44 @@ static void test_host_hello(void **state) {
         free_host(h);
 }
 
+/* Version 2 fields go only to a host that negotiated version 2; before any host HELLO the
+ * guest writes version 1 (it does not know what the host reads yet). */
+static void test_version_per_host(void **state) {
+        for (uint16_t host_max = 1; host_max <= 2; host_max++) {
+                host *h = setup_host(1000000);
+                ProtoMessage hello = { .type = PROTO_TYPE_HOST_HELLO,
+                                       .host_hello = { .version_min = 1, .version_max = host_max, .instance = 9 } };
+                size_t before, k;
+
+                (void) state;
+                h->with_v2 = true;
+                assert_int_equal(channel_start(h->ch), 0);
+                run_ready(3);
+                host_read(h);
+                assert_int_equal(count(h, PROTO_TYPE_ADDRESSES, 0), 1);
+                for (k = 0; h->types[k] != PROTO_TYPE_ADDRESSES; k++)
+                        ;
+                assert_int_equal(h->versions[0], 1);            /* GUEST_HELLO */
+                assert_int_equal(h->versions[k], 1);
+                assert_int_equal(h->n_routes[k] + h->n_permanent[k], 0);
+
+                before = h->n_msgs;
+                host_send(h, &hello, 0);
+                run_ready(3);
+                host_read(h);
+                assert_int_equal(count(h, PROTO_TYPE_ADDRESSES, before), 1);
+                for (k = before; h->types[k] != PROTO_TYPE_ADDRESSES; k++)
+                        ;
+                assert_int_equal(h->versions[k], host_max);
+                assert_int_equal(h->n_routes[k], host_max == 2 ? 1 : 0);
+                assert_int_equal(h->n_permanent[k], host_max == 2 ? 1 : 0);
+                /* Everything after the HELLO is in the negotiated version. */
+                for (size_t i = before; i < h->n_msgs; i++)
+                        assert_int_equal(h->versions[i], host_max);
+                free_host(h);
+        }
+}
+
 static void test_reliable_resend(void **state) {
         host *h = setup_host(50 * 1000);
         ProtoMessage txn = { .type = PROTO_TYPE_TXN, .txn = { .id = 17, .state = PROTO_TXN_PENDING } };
@@ -449,6 +506,7 @@ int main(void) {
                 cmocka_unit_test(test_reconnect_and_missing_port),
                 cmocka_unit_test(test_garbage_then_ping),
                 cmocka_unit_test(test_host_hello),
+                cmocka_unit_test(test_version_per_host),
                 cmocka_unit_test(test_reliable_resend),
                 cmocka_unit_test(test_host_reached_acked_once),
         };

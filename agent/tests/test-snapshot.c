@@ -117,6 +117,108 @@ static void test_equal(void **state) {
         snapshot_done(&d);
 }
 
+/* Version 2 fields: the permanent MAC where the kernel has one, the default routes only,
+ * in a fixed order, and a changed default route is a changed snapshot. */
+static void test_v2_fields(void **state) {
+        _cleanup_(live_state_freep) live_state *s = guest_on_dhcp(), *t = guest_on_dhcp();
+        static const uint8_t other_mac[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+        ProtoAddresses a = {}, b = {};
+        uint8_t buf[PROTO_FRAME_MAX];
+        ProtoMessage m = { .type = PROTO_TYPE_ADDRESSES, .seq = 1 }, d = {};
+        ProtoFrame f;
+        int n;
+
+        (void) state;
+        add_link(s, 3, "veth0", ARPHRD_ETHER, other_mac);
+        s->links[2].has_perm_mac = false;       /* what live.c makes of a veth's zeros */
+        add_route(s, 2, NULL, "2001:db8::1", RTPROT_RA);
+        add_route(s, 3, NULL, NULL, RTPROT_STATIC);
+        s->routes[s->n_routes - 1].metric = 50;
+        add_route(s, 3, "198.51.100.0/24", "192.0.2.9", RTPROT_STATIC);        /* not a default */
+        add_route(s, 0, NULL, NULL, RTPROT_STATIC);                             /* no link: left out */
+        build(s, NULL, &a);
+
+        assert_int_equal(a.links[1].permanent_hwaddr_len, 6);
+        assert_memory_equal(a.links[1].permanent_hwaddr, GV_MAC, 6);            /* equal to hwaddr: sent */
+        assert_int_equal(a.links[2].permanent_hwaddr_len, 0);
+        assert_int_equal(a.links[0].permanent_hwaddr_len, 0);
+        assert_int_equal(a.n_routes, 3);
+        /* family, then metric: the static IPv4 route (50) before the DHCP one (100). */
+        assert_int_equal(a.routes[0].family, PROTO_FAMILY_IPV4);
+        assert_int_equal(a.routes[0].ifindex, 3);
+        assert_int_equal(a.routes[0].gateway.family, AF_UNSPEC);
+        assert_int_equal(a.routes[0].protocol, RTPROT_STATIC);
+        assert_int_equal(a.routes[1].ifindex, 2);
+        assert_true(ip_addr_equal(&a.routes[1].gateway, &(ip_addr) { .family = AF_INET, .bytes = { 192, 0, 2, 1 } }));
+        assert_int_equal(a.routes[1].metric, 100);
+        assert_int_equal(a.routes[1].protocol, RTPROT_DHCP);
+        assert_int_equal(a.routes[2].family, PROTO_FAMILY_IPV6);
+        assert_int_equal(a.routes[2].protocol, RTPROT_RA);
+
+        /* What we build is what the protocol accepts, and comes back as built. */
+        m.addresses = a;
+        n = proto_message_encode(&m, buf, sizeof(buf));
+        assert_true(n > 0);
+        assert_int_equal(proto_frame_parse(buf, n, &f), 0);
+        assert_int_equal(proto_message_decode(&f, &d), 0);
+        assert_true(snapshot_equal(&a, &d.addresses));
+        proto_message_done(&d);
+
+        /* The same routes dumped in another order: the same snapshot. */
+        add_link(t, 3, "veth0", ARPHRD_ETHER, other_mac);
+        t->links[2].has_perm_mac = false;
+        add_route(t, 3, NULL, NULL, RTPROT_STATIC);
+        t->routes[t->n_routes - 1].metric = 50;
+        add_route(t, 2, NULL, "2001:db8::1", RTPROT_RA);
+        build(t, NULL, &b);
+        assert_true(snapshot_equal(&a, &b));
+        snapshot_done(&b);
+
+        /* Another gateway, another metric, a route gone, another permanent MAC: changes. */
+        t->routes[1].gateway = ip("192.0.2.2");
+        build(t, NULL, &b);
+        assert_false(snapshot_equal(&a, &b));
+        snapshot_done(&b);
+        t->routes[1].gateway = ip("192.0.2.1");
+        t->routes[2].metric = 10;
+        build(t, NULL, &b);
+        assert_false(snapshot_equal(&a, &b));
+        snapshot_done(&b);
+        t->routes[2].metric = 50;
+        t->n_routes--;
+        build(t, NULL, &b);
+        assert_false(snapshot_equal(&a, &b));
+        snapshot_done(&b);
+        t->n_routes++;
+        build(t, NULL, &b);
+        assert_true(snapshot_equal(&a, &b));
+        snapshot_done(&b);
+        t->links[1].perm_mac[5] ^= 1;
+        build(t, NULL, &b);
+        assert_false(snapshot_equal(&a, &b));
+        snapshot_done(&b);
+
+        snapshot_done(&a);
+        assert_null(a.routes);
+        assert_int_equal(a.n_routes, 0);
+}
+
+static void test_routes_cap(void **state) {
+        _cleanup_(live_state_freep) live_state *s = guest_on_dhcp();
+        ProtoAddresses a = {};
+        size_t dropped = 0;
+
+        (void) state;
+        for (int i = 0; i < PROTO_ROUTES_MAX + 5; i++) {
+                add_route(s, 2, NULL, "192.0.2.1", RTPROT_STATIC);
+                s->routes[s->n_routes - 1].metric = 1000 + (uint32_t) i;
+        }
+        assert_int_equal(snapshot_build(s, NULL, NULL, &a, &dropped), 0);
+        assert_int_equal(a.n_routes, PROTO_ROUTES_MAX);
+        assert_int_equal(dropped, 6);   /* the fixture's own default route is the 70th */
+        snapshot_done(&a);
+}
+
 static void test_caps(void **state) {
         _cleanup_(live_state_freep) live_state *s = live_state_new();
         ProtoAddresses a = {};
@@ -163,6 +265,8 @@ int main(void) {
                 cmocka_unit_test(test_sorted_and_no_management),
                 cmocka_unit_test(test_equal),
                 cmocka_unit_test(test_caps),
+                cmocka_unit_test(test_v2_fields),
+                cmocka_unit_test(test_routes_cap),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

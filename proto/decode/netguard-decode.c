@@ -67,6 +67,8 @@ static json_object *link_to_json(const ProtoLink *l) {
         add_u64(o, "index", l->index);
         if (l->hwaddr_len > 0)
                 add_hex(o, "hwaddr", l->hwaddr, l->hwaddr_len, true);
+        if (l->permanent_hwaddr_len > 0)
+                add_hex(o, "permanent_hwaddr", l->permanent_hwaddr, l->permanent_hwaddr_len, true);
         add_str(o, "operstate", proto_oper_state_to_string(l->operstate));
         if (l->master)
                 add_u64(o, "master", l->master);
@@ -87,6 +89,17 @@ static json_object *link_to_json(const ProtoLink *l) {
                 json_object_array_add(addrs, ao);
         }
         add(o, "addresses", addrs);
+        return o;
+}
+
+static json_object *route_to_json(const ProtoRoute *r) {
+        json_object *o = json_object_new_object();
+
+        add_str(o, "destination", r->family == PROTO_FAMILY_IPV6 ? "::/0" : "0.0.0.0/0");
+        add_addr(o, "gateway", &r->gateway, false);
+        add_u64(o, "ifindex", r->ifindex);
+        add_u64(o, "metric", r->metric);
+        add_u64(o, "protocol", r->protocol);
         return o;
 }
 
@@ -113,6 +126,13 @@ static void message_fields(json_object *o, const ProtoMessage *m) {
                 for (size_t i = 0; i < m->addresses.n_links; i++)
                         json_object_array_add(links, link_to_json(m->addresses.links + i));
                 add(o, "links", links);
+                if (m->addresses.n_routes > 0) {
+                        json_object *routes = json_object_new_array();
+
+                        for (size_t i = 0; i < m->addresses.n_routes; i++)
+                                json_object_array_add(routes, route_to_json(m->addresses.routes + i));
+                        add(o, "routes", routes);
+                }
                 break;
         }
         case PROTO_TYPE_HEARTBEAT:

@@ -11,12 +11,12 @@
 #define V6P(len, ...) { .family = AF_INET6, .bytes = { __VA_ARGS__ }, .prefixlen = len }
 
 static const ProtoMessage ack = {
-        .type = PROTO_TYPE_ACK, .seq = 7,
+        .type = PROTO_TYPE_ACK, .seq = 7, .version = 1,
         .ack = { .seq = 41 },
 };
 
 static const ProtoMessage guest_hello = {
-        .type = PROTO_TYPE_GUEST_HELLO, .seq = 1,
+        .type = PROTO_TYPE_GUEST_HELLO, .seq = 1, .version = 1,
         .guest_hello = {
                 .version_min = 1, .version_max = 1,
                 .instance = UINT64_C(0x0123456789abcdef),
@@ -67,22 +67,55 @@ static const ProtoLink links[] = {
 };
 
 static const ProtoMessage addresses = {
-        .type = PROTO_TYPE_ADDRESSES, .seq = 2,
+        .type = PROTO_TYPE_ADDRESSES, .seq = 2, .version = 1,
         .addresses = { .snapshot = 1, .n_links = ELEMENTSOF(links), .links = (ProtoLink *) links },
 };
 
+/* Version 2: the same links with permanent addresses where hardware has one, and the
+ * default routes in the order senders write them (family, metric, ifindex, gateway). */
+static const ProtoLink links_v2[] = {
+        { .name = "lo", .index = 1, .operstate = PROTO_OPER_UNKNOWN,
+          .hwaddr_len = 6, .n_addresses = ELEMENTSOF(lo_addresses),
+          .addresses = (ProtoAddress *) lo_addresses },
+        { .name = "enp1s0", .index = 2, .operstate = PROTO_OPER_UP,
+          .hwaddr = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }, .hwaddr_len = 6,
+          .permanent_hwaddr = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 }, .permanent_hwaddr_len = 6,
+          .flags = PROTO_LINK_MANAGEMENT, .n_addresses = ELEMENTSOF(mgmt_addresses),
+          .addresses = (ProtoAddress *) mgmt_addresses },
+        { .name = "br0", .index = 3, .operstate = PROTO_OPER_UP,
+          .hwaddr = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef }, .hwaddr_len = 6,
+          .n_addresses = ELEMENTSOF(br_addresses), .addresses = (ProtoAddress *) br_addresses },
+        { .name = "enp2s0", .index = 4, .operstate = PROTO_OPER_UP, .master = 3,
+          .hwaddr = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef }, .hwaddr_len = 6,
+          .permanent_hwaddr = { 0x52, 0x54, 0x00, 0x65, 0x43, 0x21 }, .permanent_hwaddr_len = 6 },
+};
+
+static const ProtoRoute routes_v2[] = {
+        { .family = PROTO_FAMILY_IPV4, .gateway = V4(192, 0, 2, 1), .ifindex = 2, .metric = 100,
+          .protocol = 16 /* RTPROT_DHCP */ },
+        { .family = PROTO_FAMILY_IPV4, .ifindex = 3, .metric = 200, .protocol = 4 /* RTPROT_STATIC */ },
+        { .family = PROTO_FAMILY_IPV6, .gateway = V6(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
+          .ifindex = 2, .metric = 1024, .protocol = 9 /* RTPROT_RA */ },
+};
+
+static const ProtoMessage addresses_v2 = {
+        .type = PROTO_TYPE_ADDRESSES, .seq = 9, .version = 2,
+        .addresses = { .snapshot = 3, .n_links = ELEMENTSOF(links_v2), .links = (ProtoLink *) links_v2,
+                       .n_routes = ELEMENTSOF(routes_v2), .routes = (ProtoRoute *) routes_v2 },
+};
+
 static const ProtoMessage addresses_empty = {
-        .type = PROTO_TYPE_ADDRESSES, .seq = 3,
+        .type = PROTO_TYPE_ADDRESSES, .seq = 3, .version = 1,
         .addresses = { .snapshot = 2 },
 };
 
 static const ProtoMessage heartbeat = {
-        .type = PROTO_TYPE_HEARTBEAT, .seq = 4,
+        .type = PROTO_TYPE_HEARTBEAT, .seq = 4, .version = 1,
         .heartbeat = { .snapshot = 2, .token = 0x5eed },
 };
 
 static const ProtoMessage txn = {
-        .type = PROTO_TYPE_TXN, .seq = 5, .flags = PROTO_FLAG_ACK_REQUEST,
+        .type = PROTO_TYPE_TXN, .seq = 5, .version = 1, .flags = PROTO_FLAG_ACK_REQUEST,
         .txn = {
                 .id = 17, .state = PROTO_TXN_PENDING,
                 .deadline_usec = UINT64_C(1795000000000000),
@@ -91,12 +124,12 @@ static const ProtoMessage txn = {
 };
 
 static const ProtoMessage error = {
-        .type = PROTO_TYPE_ERROR, .seq = 6,
+        .type = PROTO_TYPE_ERROR, .seq = 6, .version = 1,
         .error = { .code = PROTO_E_BAD_CHECKSUM, .seq = 9, .text = "frame check failed" },
 };
 
 static const ProtoMessage host_hello = {
-        .type = PROTO_TYPE_HOST_HELLO, .seq = 1,
+        .type = PROTO_TYPE_HOST_HELLO, .seq = 1, .version = 1,
         .host_hello = {
                 .version_min = 1, .version_max = 1,
                 .instance = UINT64_C(0xfedcba9876543210), .reply = true,
@@ -107,12 +140,12 @@ static const ProtoMessage host_hello = {
 };
 
 static const ProtoMessage host_reached = {
-        .type = PROTO_TYPE_HOST_REACHED, .seq = 2, .flags = PROTO_FLAG_ACK_REQUEST,
+        .type = PROTO_TYPE_HOST_REACHED, .seq = 2, .version = 1, .flags = PROTO_FLAG_ACK_REQUEST,
         .host_reached = { .txn = 17, .address = V4(192, 0, 2, 10), .proof = PROTO_PROOF_SSH },
 };
 
 static const ProtoMessage host_lost = {
-        .type = PROTO_TYPE_HOST_LOST, .seq = 3, .flags = PROTO_FLAG_ACK_REQUEST,
+        .type = PROTO_TYPE_HOST_LOST, .seq = 3, .version = 1, .flags = PROTO_FLAG_ACK_REQUEST,
         .host_lost = {
                 .txn = 17,
                 .address = V6(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10),
@@ -121,7 +154,7 @@ static const ProtoMessage host_lost = {
 };
 
 static const ProtoMessage ping = {
-        .type = PROTO_TYPE_PING, .seq = 4,
+        .type = PROTO_TYPE_PING, .seq = 4, .version = 1,
         .ping = { .token = 0x5eed },
 };
 
@@ -184,6 +217,7 @@ const Sample samples[] = {
         { "ack", "ACK", &ack, NULL },
         { "future-type", "From version 2: a type unknown to version 1", NULL, build_future_type },
         { "future-hello", "From version 2: GUEST_HELLO with unknown fields", NULL, build_future_hello },
+        { "addresses-v2", "ADDRESSES, version 2 (permanent MACs, 3 default routes)", &addresses_v2, NULL },
 };
 const size_t n_samples = ELEMENTSOF(samples);
 

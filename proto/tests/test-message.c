@@ -373,6 +373,169 @@ static void test_big_snapshot(void **state) {
         proto_message_done(&d);
 }
 
+static void route_min(Buf *r, uint8_t family, uint32_t ifindex) {
+        r->n = 0;
+        tlv_u8(r, 1, family);
+        tlv_u32(r, 3, ifindex);
+}
+
+/* Version 2 fields: permanent_hwaddr in a link, default routes in ADDRESSES. */
+static void test_v2_decode(void **state) {
+        static Buf b, l, r;
+        ProtoMessage m = {};
+
+        (void) state;
+        /* A permanent address of 1..32 bytes; 0 or 33 is bad, twice is bad. */
+        link_min(&l, 2);
+        tlv(&l, 8, "\x52\x54\x00\x65\x43\x21", 6);
+        b.n = 0;
+        tlv_nested(&b, 2, &l);
+        assert_int_equal(proto_message_decode_payload(PROTO_TYPE_ADDRESSES, b.p, b.n, &m), 0);
+        assert_int_equal(m.addresses.links[0].permanent_hwaddr_len, 6);
+        assert_memory_equal(m.addresses.links[0].permanent_hwaddr, "\x52\x54\x00\x65\x43\x21", 6);
+        proto_message_done(&m);
+        /* In a version 1 frame the same field is unknown: skipped, not decoded. */
+        assert_int_equal(proto_message_decode_payload_version(PROTO_TYPE_ADDRESSES, 1, b.p, b.n, &m), 0);
+        assert_int_equal(m.addresses.links[0].permanent_hwaddr_len, 0);
+        proto_message_done(&m);
+        tlv(&l, 8, "\x52\x54\x00\x65\x43\x21", 6);
+        b.n = 0;
+        tlv_nested(&b, 2, &l);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_BAD_FIELD);
+        assert_int_equal(proto_message_decode_payload_version(PROTO_TYPE_ADDRESSES, 1, b.p, b.n, &m), 0);
+        proto_message_done(&m);
+        for (size_t len = 0; len <= PROTO_HWADDR_MAX + 1; len += PROTO_HWADDR_MAX + 1) {
+                static const uint8_t zeros[PROTO_HWADDR_MAX + 1];
+                link_min(&l, 2);
+                tlv(&l, 8, zeros, len);
+                b.n = 0;
+                tlv_nested(&b, 2, &l);
+                assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_BAD_FIELD);
+        }
+
+        /* Routes: family 4 or 6, gateway of the same family, ifindex required. */
+        for (unsigned fam = 0; fam < 8; fam++) {
+                route_min(&r, (uint8_t) fam, 2);
+                b.n = 0;
+                tlv_nested(&b, 3, &r);
+                assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), fam == 4 || fam == 6 ? 0 : PROTO_E_BAD_FIELD);
+        }
+        route_min(&r, 4, 2);
+        tlv(&r, 2, "\x04\xc0\x00\x02\x01", 5);
+        tlv_u32(&r, 4, 100);
+        tlv_u8(&r, 5, 16);
+        b.n = 0;
+        tlv_nested(&b, 3, &r);
+        assert_int_equal(proto_message_decode_payload(PROTO_TYPE_ADDRESSES, b.p, b.n, &m), 0);
+        assert_int_equal(m.addresses.n_routes, 1);
+        assert_int_equal(m.addresses.routes[0].family, PROTO_FAMILY_IPV4);
+        assert_int_equal(m.addresses.routes[0].gateway.family, AF_INET);
+        assert_int_equal(m.addresses.routes[0].gateway.prefixlen, 32);
+        assert_int_equal(m.addresses.routes[0].ifindex, 2);
+        assert_int_equal(m.addresses.routes[0].metric, 100);
+        assert_int_equal(m.addresses.routes[0].protocol, 16);
+        proto_message_done(&m);
+        /* Version 1 frame: no routes, nothing allocated for them. */
+        assert_int_equal(proto_message_decode_payload_version(PROTO_TYPE_ADDRESSES, 1, b.p, b.n, &m), 0);
+        assert_int_equal(m.addresses.n_routes, 0);
+        assert_null(m.addresses.routes);
+        proto_message_done(&m);
+
+        route_min(&r, 4, 2);
+        tlv(&r, 2, "\x06\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 17);       /* v6 gateway, v4 route */
+        b.n = 0;
+        tlv_nested(&b, 3, &r);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_BAD_FIELD);
+        r.n = 0;
+        tlv_u8(&r, 1, 6);                       /* no ifindex */
+        b.n = 0;
+        tlv_nested(&b, 3, &r);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_MISSING_FIELD);
+        route_min(&r, 6, 0);                    /* ifindex 0 */
+        b.n = 0;
+        tlv_nested(&b, 3, &r);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_BAD_FIELD);
+        route_min(&r, 6, 3);
+        tlv_u8(&r, 1, 6);                       /* family twice */
+        b.n = 0;
+        tlv_nested(&b, 3, &r);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_BAD_FIELD);
+
+        /* The cap is checked before allocation; a version 1 frame does not count them. */
+        route_min(&r, 6, 3);
+        b.n = 0;
+        for (size_t i = 0; i < PROTO_ROUTES_MAX; i++)
+                tlv_nested(&b, 3, &r);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), 0);
+        tlv_nested(&b, 3, &r);
+        assert_int_equal(decode(PROTO_TYPE_ADDRESSES, &b), PROTO_E_TOO_MANY);
+        assert_int_equal(proto_message_decode_payload_version(PROTO_TYPE_ADDRESSES, 1, b.p, b.n, &m), 0);
+        assert_int_equal(m.addresses.n_routes, 0);
+        proto_message_done(&m);
+}
+
+/* The encoder writes version 2 fields only into a version 2 frame. */
+static void test_v2_encode(void **state) {
+        ProtoRoute routes[PROTO_ROUTES_MAX + 1] = {};
+        ProtoLink link = { .name = "eth0", .index = 2, .hwaddr = { 2, 0, 0, 0, 0, 1 }, .hwaddr_len = 6,
+                           .permanent_hwaddr = { 0x52, 0x54, 0, 0, 0, 1 }, .permanent_hwaddr_len = 6 };
+        ProtoMessage m = { .type = PROTO_TYPE_ADDRESSES, .addresses = { .n_links = 1, .links = &link,
+                                                                        .n_routes = 1, .routes = routes } },
+                     d = {};
+        static uint8_t buf[PROTO_FRAME_MAX], buf1[PROTO_FRAME_MAX];
+        ProtoFrame f;
+        int n, n1;
+
+        (void) state;
+        routes[0] = (ProtoRoute) { .family = PROTO_FAMILY_IPV6, .ifindex = 2, .metric = 1024, .protocol = 9,
+                                   .gateway = { .family = AF_INET6, .prefixlen = 128,
+                                                .bytes = { 0xfe, 0x80, [15] = 1 } } };
+
+        /* Version 2 (the default): both fields, and they come back. */
+        n = proto_message_encode(&m, buf, sizeof(buf));
+        assert_true(n > 0);
+        assert_int_equal(proto_frame_parse(buf, n, &f), 0);
+        assert_int_equal(f.version, 2);
+        assert_int_equal(proto_message_decode(&f, &d), 0);
+        assert_int_equal(d.addresses.n_routes, 1);
+        assert_int_equal(d.addresses.routes[0].metric, 1024);
+        assert_true(ip_addr_equal(&d.addresses.routes[0].gateway, &routes[0].gateway));
+        assert_int_equal(d.addresses.links[0].permanent_hwaddr_len, 6);
+        proto_message_done(&d);
+
+        /* Version 1: neither field on the wire (the permanent address TLV, the route TLV). */
+        m.version = 1;
+        n1 = proto_message_encode(&m, buf1, sizeof(buf1));
+        assert_true(n1 > 0);
+        assert_int_equal(n - n1, (4 + 6) + (4 + 5 + 21 + 8 + 8 + 5));
+        assert_int_equal(proto_frame_parse(buf1, n1, &f), 0);
+        assert_int_equal(f.version, 1);
+        assert_int_equal(proto_message_decode_payload(f.type, f.payload, f.payload_size, &d), 0);
+        assert_int_equal(d.addresses.n_routes, 0);
+        assert_int_equal(d.addresses.links[0].permanent_hwaddr_len, 0);
+        proto_message_done(&d);
+        /* Nor is a version 1 encoder held to version 2 limits it does not write. */
+        m.addresses.n_routes = PROTO_ROUTES_MAX + 1;
+        assert_true(proto_message_encode(&m, buf1, sizeof(buf1)) > 0);
+
+        /* What we would refuse, we do not send. */
+        m.version = 2;
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
+        m.addresses.n_routes = 1;
+        routes[0].family = 5;
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
+        routes[0].family = PROTO_FAMILY_IPV4;   /* an IPv6 gateway */
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
+        routes[0].family = PROTO_FAMILY_IPV6;
+        routes[0].ifindex = 0;
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
+        routes[0].ifindex = 2;
+        link.permanent_hwaddr_len = PROTO_HWADDR_MAX + 1;
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), -EINVAL);
+        link.permanent_hwaddr_len = 0;          /* none: omitted */
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), n - 4 - 6);
+}
+
 static void test_negotiate(void **state) {
         uint16_t v = 0;
 
@@ -384,6 +547,11 @@ static void test_negotiate(void **state) {
         assert_int_equal(proto_version_negotiate(1, 1, 2, 5, &v), PROTO_E_BAD_VERSION);
         assert_int_equal(proto_version_negotiate(0, 0, 0, 0, &v), PROTO_E_BAD_VERSION);
         assert_int_equal(v, 3);
+        /* This build against a version 1 peer and against itself. */
+        assert_int_equal(proto_version_negotiate(PROTO_VERSION_MIN, PROTO_VERSION_MAX, 1, 1, &v), 0);
+        assert_int_equal(v, 1);
+        assert_int_equal(proto_version_negotiate(PROTO_VERSION_MIN, PROTO_VERSION_MAX, 1, 2, &v), 0);
+        assert_int_equal(v, 2);
 }
 
 static void test_strings(void **state) {
@@ -411,6 +579,8 @@ int main(void) {
                 cmocka_unit_test(test_decode_caps),
                 cmocka_unit_test(test_encode_refuses),
                 cmocka_unit_test(test_big_snapshot),
+                cmocka_unit_test(test_v2_decode),
+                cmocka_unit_test(test_v2_encode),
                 cmocka_unit_test(test_negotiate),
                 cmocka_unit_test(test_strings),
         };

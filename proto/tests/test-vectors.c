@@ -107,6 +107,47 @@ static void test_roundtrip(void **state) {
         }
 }
 
+/* addresses-v2 is the addresses snapshot plus the version 2 fields: in version 1 (with
+ * the seq and snapshot number of addresses) it encodes to exactly the addresses vector. */
+static void test_v2_in_v1(void **state) {
+        const Vector *v2 = vector_find("addresses-v2"), *v1 = vector_find("addresses");
+        uint8_t buf[PROTO_FRAME_MAX];
+        ProtoMessage m = {}, m1 = {};
+        ProtoFrame f;
+
+        (void) state;
+        assert_non_null(v2);
+        assert_non_null(v1);
+        assert_int_equal(proto_frame_parse(v2->bytes, v2->size, &f), 0);
+        assert_int_equal(f.version, 2);
+        assert_int_equal(proto_message_decode(&f, &m), 0);
+        assert_int_equal(m.addresses.n_routes, 3);
+        assert_int_equal(m.addresses.links[1].permanent_hwaddr_len, 6);
+        assert_int_equal(m.addresses.links[3].permanent_hwaddr_len, 6);
+        assert_int_equal(m.addresses.links[2].permanent_hwaddr_len, 0);
+        assert_int_equal(m.addresses.routes[1].family, PROTO_FAMILY_IPV4);       /* ordered by family, metric */
+        assert_int_equal(m.addresses.routes[1].gateway.family, AF_UNSPEC);
+        assert_int_equal(m.addresses.routes[2].family, PROTO_FAMILY_IPV6);
+
+        assert_int_equal(proto_frame_parse(v1->bytes, v1->size, &f), 0);
+        assert_int_equal(proto_message_decode(&f, &m1), 0);
+        m.version = 1;
+        m.seq = m1.seq;
+        m.addresses.snapshot = m1.addresses.snapshot;
+        assert_int_equal(proto_message_encode(&m, buf, sizeof(buf)), (int) v1->size);
+        assert_memory_equal(buf, v1->bytes, v1->size);
+
+        /* And the version 2 frame read as if it were version 1 decodes to the same. */
+        assert_int_equal(proto_frame_parse(v2->bytes, v2->size, &f), 0);
+        proto_message_done(&m);
+        assert_int_equal(proto_message_decode_payload_version(f.type, 1, f.payload, f.payload_size, &m), 0);
+        assert_int_equal(m.addresses.n_routes, 0);
+        for (size_t i = 0; i < m.addresses.n_links; i++)
+                assert_int_equal(m.addresses.links[i].permanent_hwaddr_len, 0);
+        proto_message_done(&m);
+        proto_message_done(&m1);
+}
+
 static void test_future(void **state) {
         const Vector *t = vector_find("future-type"), *h = vector_find("future-hello"),
                 *g = vector_find("guest-hello");
@@ -457,6 +498,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_vectors_are_the_encoder),
                 cmocka_unit_test(test_roundtrip),
                 cmocka_unit_test(test_future),
+                cmocka_unit_test(test_v2_in_v1),
                 cmocka_unit_test(test_truncation),
                 cmocka_unit_test(test_bit_flips),
                 cmocka_unit_test(test_garbage_prefix),

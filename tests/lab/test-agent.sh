@@ -103,6 +103,48 @@ check "D-Bus signal Reported on a written snapshot" grep -q '^Reported [1-9]' "$
 g ip link set eth1 up
 check "link up again" wait_snapshot '\| eth1 up' 5
 
+# --- protocol version 2 (lab-host --hello speaks 1..2): default routes, permanent MACs.
+# A default route alone changing is a new snapshot; veth links have no permanent MAC.
+last_extra() { grep '^EXTRA' "$host_log" | tail -n 1; }
+wait_extra() {
+        local i
+        for i in $(seq 1 $((${2:-10} * 20))); do
+                last_extra | grep -qE -- "$1" && return 0
+                sleep 0.05
+        done
+        echo "# newest EXTRA: $(last_extra)"
+        return 1
+}
+check "v2: the DHCP lease's default route (dnsmasq's router option, networkd proto dhcp)" \
+        wait_extra '^EXTRA n=[0-9]+ version=2 .*\| 0\.0\.0\.0/0 via 192\.0\.2\.1 dev eth0 metric [0-9]+ proto 16 \|' 5
+before=$(count ADDRESSES)
+g ip route add default dev eth1 metric 4242
+check "v2: a new IPv4 default route arrives (dev eth1, metric 4242)" \
+        wait_extra '^EXTRA n=[0-9]+ version=2 .*\| 0\.0\.0\.0/0 dev eth1 metric 4242 proto 3 \|' 5
+check "v2: the route change alone was a new snapshot" test "$(count ADDRESSES)" -gt "$before"
+g ip -6 route add default via fe80::4242 dev eth1 metric 4242
+check "v2: a new IPv6 default route arrives (via fe80::4242)" \
+        wait_extra '\| ::/0 via fe80::4242 dev eth1 metric 4242 proto 3 \|' 5
+g ip route add 203.0.113.0/24 dev eth1 metric 4242
+sleep 0.5
+check "v2: a route that is not a default route is not sent" bash -c "! grep '^EXTRA' '$host_log' | grep -q 203.0.113"
+check "v2: veth links carry no permanent MAC" wait_extra '^EXTRA n=[0-9]+ version=2 perm: \|' 1
+g ip route del 203.0.113.0/24 dev eth1 metric 4242
+g ip route del default dev eth1 metric 4242
+g ip -6 route del default via fe80::4242 dev eth1 metric 4242
+check "v2: our default routes removed (the DHCP one stays)" \
+        wait_extra '^EXTRA n=[0-9]+ version=2 perm: \|( 0\.0\.0\.0/0 via 192\.0\.2\.1 dev eth0 [^|]*\|)?$' 5
+# A version 1 host: it negotiates 1 and gets no version 2 field, routes or not. It stays
+# connected for the rest of the test, which a version 1 host must pass as well.
+host_stop
+g ip route add default dev eth1 metric 4242
+host_start v1 --hello --version-max 1
+check "v1 host: HELLO answered" wait_line '^HELLO reply=1' 10
+check "v1 host: snapshots in version 1 without default routes" wait_extra '^EXTRA n=[0-9]+ version=1 perm: \|$' 5
+g ip route del default dev eth1 metric 4242
+sleep 0.5
+check "v1 host: no version 2 frame at all" bash -c "! grep -q '^EXTRA .*version=2' '$host_log'"
+
 # --- a burst of 1,000 changes: the final snapshot right, far fewer frames
 sleep 1
 before=$(count ADDRESSES)
