@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <net/if.h>
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 
 #include "agent/apply.h"
 #include "agent/live.h"
+#include "agent/rtnl.h"
 #include "common/ether-addr.h"
 #include "common/file-read.h"
 #include "common/log.h"
@@ -212,41 +211,17 @@ int apply_renames_parse(const char *list, apply_rename *ret, size_t max, size_t 
 }
 
 int apply_rename_link(int ifindex, const char *name) {
-        struct nl_sock *sk = nl_socket_alloc();
-        struct rtnl_link *cur = NULL, *down = NULL, *ren = NULL, *up = NULL;
-        int r = -ENOMEM;
+        _cleanup_close_ int fd = rtnl_open();
+        int r;
 
-        if (!sk)
-                return -ENOMEM;
-        if (nl_connect(sk, NETLINK_ROUTE) < 0) {
-                r = -EIO;
-                goto out;
-        }
-        if (rtnl_link_get_kernel(sk, ifindex, NULL, &cur) < 0) {
-                r = -ENODEV;
-                goto out;
-        }
-        down = rtnl_link_alloc();
-        ren = rtnl_link_alloc();
-        up = rtnl_link_alloc();
-        if (!down || !ren || !up)
-                goto out;
+        if (fd < 0)
+                return fd;
         /* The kernel renames only a link that is down. */
-        rtnl_link_unset_flags(down, IFF_UP);
-        rtnl_link_set_name(ren, name);
-        rtnl_link_set_flags(up, IFF_UP);
-        r = rtnl_link_change(sk, cur, down, 0);
+        r = rtnl_link_set_up(fd, ifindex, false);
         if (r >= 0)
-                r = rtnl_link_change(sk, cur, ren, 0);
+                r = rtnl_link_set_name(fd, ifindex, name);
         if (r >= 0)
-                r = rtnl_link_change(sk, cur, up, 0);
-        r = r < 0 ? -EIO : 0;
-out:
-        rtnl_link_put(up);
-        rtnl_link_put(ren);
-        rtnl_link_put(down);
-        rtnl_link_put(cur);
-        nl_socket_free(sk);
+                r = rtnl_link_set_up(fd, ifindex, true);
         return r;
 }
 

@@ -6,9 +6,6 @@
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <netinet/in.h>
-#include <netlink/netlink.h>
-#include <netlink/route/link.h>
-#include <netlink/route/neighbour.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +18,7 @@
 #include "agent/engine.h"
 #include "agent/live.h"
 #include "agent/management.h"
+#include "agent/rtnl.h"
 #include "agent/txn-disk.h"
 #include "common/fault.h"
 #include "common/log.h"
@@ -193,12 +191,8 @@ static bool mgmt_reachable(engine *e, const live_state *live, ip_addr *ret_addr,
  * from the management address) and says whether the neighbour table has its link-layer
  * address. */
 static bool host_answers_neighbour(engine *e, const ip_addr *local, int ifindex) {
-        struct nl_sock *sk = NULL;
-        struct nl_cache *cache = NULL;
-        struct nl_addr *dst = NULL;
-        struct rtnl_neigh *n = NULL;
-        bool ok = false;
-        int fd, state;
+        _cleanup_close_ int fd = -EBADF;
+        uint16_t state = 0;
 
         if (!host_peer_is_specific(&e->host))
                 return true;    /* only a subnet is known: the address is all we can check */
@@ -224,27 +218,13 @@ static bool host_answers_neighbour(engine *e, const ip_addr *local, int ifindex)
                 if (connect(fd, (struct sockaddr *) &sa, len) == 0)
                         (void) send(fd, "", 0, MSG_DONTWAIT);
                 close(fd);
+                fd = -EBADF;
         }
         (void) local;
-        sk = nl_socket_alloc();
-        if (!sk || nl_connect(sk, NETLINK_ROUTE) < 0 || rtnl_neigh_alloc_cache(sk, &cache) < 0)
-                goto out;
-        dst = nl_addr_build(e->host.addr.family, &e->host.addr.in6,
-                            e->host.addr.family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr));
-        if (!dst)
-                goto out;
-        n = rtnl_neigh_get(cache, ifindex, dst);
-        if (!n)
-                goto out;
-        state = rtnl_neigh_get_state(n);
-        ok = (state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)) != 0;
-out:
-        if (n)
-                rtnl_neigh_put(n);
-        nl_addr_put(dst);
-        nl_cache_free(cache);
-        nl_socket_free(sk);
-        return ok;
+        fd = rtnl_open();
+        if (fd < 0 || rtnl_neigh_state(fd, e->host.addr.family, &e->host.addr.in6, ifindex, &state) < 0)
+                return false;
+        return (state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)) != 0;
 }
 
 /* ---- reporting ------------------------------------------------------------------------- */
@@ -468,32 +448,24 @@ static void start_apply(engine *e, const np_config *from, const np_config *to) {
 }
 
 static void delete_created_links(engine *e) {
-        struct nl_sock *sk = nl_socket_alloc();
+        _cleanup_close_ int fd = rtnl_open();
         char done[ENGINE_MAX_CREATED * (IF_NAMESIZE + 1) + 1] = "";
 
-        if (!sk || nl_connect(sk, NETLINK_ROUTE) < 0) {
-                log_warning("cannot delete the links the candidate created: no netlink");
-                nl_socket_free(sk);
+        if (fd < 0) {
+                log_warning_errno(fd, "cannot delete the links the candidate created: %m");
                 return;
         }
         for (size_t i = 0; i < e->n_created; i++) {
-                struct rtnl_link *l = rtnl_link_alloc();
-                int r;
+                int r = rtnl_link_delete(fd, e->created[i]);
 
-                if (!l)
-                        break;
-                rtnl_link_set_name(l, e->created[i]);
-                r = rtnl_link_delete(sk, l);
-                rtnl_link_put(l);
-                if (r < 0 && r != -NLE_NODEV && r != -NLE_OBJ_NOTFOUND)
-                        log_warning("cannot delete link %s the candidate created: %s", e->created[i], nl_geterror(r));
+                if (r < 0 && r != -ENODEV)
+                        log_warning_errno(r, "cannot delete link %s the candidate created: %m", e->created[i]);
                 else if (r >= 0) {
                         log_info("deleted link %s (the candidate created it)", e->created[i]);
                         strcat(done, done[0] ? " " : "");
                         strcat(done, e->created[i]);
                 }
         }
-        nl_socket_free(sk);
         e->n_created = 0;
         fault_point("engine:links-deleted");
 }
