@@ -106,6 +106,7 @@ struct HostWatch {
         size_t n_graveyard;
         unsigned dispatching;
         NeighbourTable *neighbours;
+        ChannelLocks *locks;            /* one lock file per channel directory */
         hostwatch_state_fn on_state;
         hostwatch_address_fn on_address;
         void *userdata;
@@ -846,7 +847,7 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
         if (c->channel) {
                 ChannelHints h = hw->hints;
                 memcpy(h.mgmt_mac, m->mac, 6);
-                r = channel_new(c->channel, &h, random_of, hw, &m->channel);
+                r = channel_new(c->channel, hw->locks, &h, random_of, hw, &m->channel);
                 if (r < 0)
                         return r;
         }
@@ -1161,6 +1162,8 @@ int hostwatch_new(HostWatch **ret, const HostWatchConfig *config) {
         hw->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (hw->epoll_fd < 0)
                 return -errno;
+        if (channel_locks_new(&hw->locks) < 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(hw);
         return 0;
 }
@@ -1190,6 +1193,7 @@ HostWatch *hostwatch_free(HostWatch *hw) {
         free(hw->index);
         (void) hostwatch_detach_event(hw);
         neighbour_table_free(hw->neighbours);
+        channel_locks_free(hw->locks);
         if (hw->epoll_fd >= 0)
                 close(hw->epoll_fd);
         return mfree(hw);
