@@ -448,6 +448,17 @@ static void transition(HwMachine *m, HostWatchState old, unsigned actions, Machi
         reschedule(m);
 }
 
+/* Verified, and the agent is alive (heartbeats for its snapshot) and reports the address
+ * proven: nothing moved, so no SSH round is needed yet (STATES.md). */
+static bool agent_vouches(HwMachine *m, uint64_t now) {
+        if (m->sm.state != HOSTWATCH_STATE_VERIFIED || !m->channel || !channel_agent_alive(m->channel, now))
+                return false;
+        for (size_t i = 0; i < m->n_agent; i++)
+                if (ip_addr_equal(&m->agent[i], &m->verified))
+                        return true;
+        return false;
+}
+
 static void handle(HwMachine *m, MachineEvent e) {
         HostWatchState old = m->sm.state;
         uint64_t now = hostwatch_now(m->hw);
@@ -1043,7 +1054,7 @@ int hostwatch_process(HostWatch *hw) {
                         update_channel_watch(m);
                 }
                 if (!m->removed && m->sm.deadline_usec <= now)
-                        handle(m, MACHINE_EVENT_DEADLINE);
+                        handle(m, agent_vouches(m, now) ? MACHINE_EVENT_VOUCHED : MACHINE_EVENT_DEADLINE);
                 if (!m->removed)
                         (void) heap_add(hw, m);         /* its slot was kept: cannot fail */
         }
