@@ -623,6 +623,10 @@ void channel_dispatch(Channel *c, uint64_t now, const ChannelHandler *h, void *u
                         pause_until(c, now + (uint64_t) (-c->bytes.tokens * USEC_PER_SEC / CHANNEL_BYTES_PER_SEC) + 1);
                         return;
                 }
+                /* A short read emptied the socket (a heartbeat): no recv just for EAGAIN;
+                 * if more came meanwhile, epoll says so again. */
+                if ((size_t) n < sizeof buf)
+                        break;
         }
 }
 
