@@ -252,9 +252,6 @@ int channel_new(const char *path, ChannelLocks *locks, const ChannelHints *hints
         r = proto_reader_new(&c->reader);
         if (r < 0)
                 return r;
-        r = proto_outbox_new(&c->outbox);
-        if (r < 0)
-                return r;
         proto_dedup_init(&c->dedup);
         backoff_init(&c->reconnect, &reconnect_params, random, random_userdata);
         c->frames.tokens = CHANNEL_FRAMES_BURST;
@@ -348,6 +345,12 @@ static int send_message(Channel *c, uint64_t now, ProtoMessage *m) {
         if (n < 0)
                 return n;
         if (m->flags & PROTO_FLAG_ACK_REQUEST) {
+                /* made on demand and freed when empty: idle channels hold none (1.5 KiB) */
+                if (!c->outbox) {
+                        r = proto_outbox_new(&c->outbox);
+                        if (r < 0)
+                                return r;
+                }
                 r = proto_outbox_add(c->outbox, buf, (size_t) n);
                 if (r < 0)
                         return r;
@@ -527,8 +530,10 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
         }
         case PROTO_TYPE_ACK:
                 (void) proto_outbox_ack(c->outbox, m.ack.seq);
-                if (proto_outbox_count(c->outbox) == 0)
+                if (proto_outbox_count(c->outbox) == 0) {
                         c->resend_at = 0;
+                        c->outbox = proto_outbox_free(c->outbox);
+                }
                 account(c, 0);
                 break;
         case PROTO_TYPE_ADDRESSES:

@@ -17,7 +17,7 @@ struct ProtoReader {
 
 /* Heartbeats and small snapshots fit; 10,000 idle channels on a host hold this each, not
  * a maximal frame each. */
-#define READER_SIZE_MIN 1024
+#define READER_SIZE_MIN 512
 
 static size_t size_for(size_t n) {
         size_t s = READER_SIZE_MIN;

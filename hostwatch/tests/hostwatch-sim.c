@@ -4,7 +4,8 @@
  * the host connects says HELLO, sends one ADDRESSES snapshot (PREFIX + i+1, an IPv6
  * documentation address by default) and then a HEARTBEAT every --heartbeat ms (spread
  * over the interval, so the host sees a steady trickle, not bursts). What the host sends
- * is read and dropped. With --config FILE it writes the daemon's config for these guests
+ * is read; frames that ask for an ACK (HOST_REACHED, HOST_LOST) get one, as the agent
+ * gives it (else the host resends them every 2 s), the rest is dropped. With --config FILE it writes the daemon's config for these guests
  * first. Prints "ready" when every socket listens and "accept NAME N" on each connection
  * (N counts the connections of that guest), so a test can tell who reconnected.
  * A guest holds 2 fds (listening, connected): --first F runs guests F..F+COUNT-1, so that
@@ -25,9 +26,11 @@
 #include <unistd.h>
 
 #include "guest-sim.h"
+#include "proto/reader.h"
 
 typedef struct Guest {
         GuestSim sim;
+        ProtoReader *reader;
         unsigned accepts;
         uint64_t next_heartbeat;
 } Guest;
@@ -170,6 +173,9 @@ int main(int argc, char **argv) {
                                         guest_sim_close(&x->sim, false);
                                 if (guest_sim_accept(&x->sim, 0) < 0)
                                         continue;
+                                if (!x->reader && proto_reader_new(&x->reader) < 0)
+                                        return 1;
+                                proto_reader_reset(x->reader);
                                 (void) epoll_ctl(ep, EPOLL_CTL_ADD, x->sim.fd, &cev);
                                 snprintf(name, sizeof name, "vm%u", first + i);
                                 (void) address_of(prefix, hosts ? (first + i) % hosts : first + i, addr, sizeof addr);
@@ -186,6 +192,19 @@ int main(int argc, char **argv) {
                                 if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
                                         (void) epoll_ctl(ep, EPOLL_CTL_DEL, x->sim.fd, NULL);
                                         guest_sim_close(&x->sim, false);
+                                        continue;
+                                }
+                                for (size_t off = 0; r > 0 && off < (size_t) r;) {
+                                        const ProtoFrame *f;
+                                        off += proto_reader_feed(x->reader, (const uint8_t *) buf + off, (size_t) r - off);
+                                        for (int e; (e = proto_reader_next(x->reader, &f)) >= 0;) {
+                                                if (e > 0)
+                                                        continue;       /* a bad candidate skipped */
+                                                if (!f)
+                                                        break;
+                                                if (f->flags & PROTO_FLAG_ACK_REQUEST)
+                                                        (void) guest_sim_ack(&x->sim, f->seq);
+                                        }
                                 }
                         }
                 }
