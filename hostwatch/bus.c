@@ -75,6 +75,34 @@ static int method_get(sd_bus_message *msg, void *userdata, sd_bus_error *error) 
         return sd_bus_send(NULL, reply, NULL);
 }
 
+/* ListHostKeys() -> a(ssb): (name, "TYPE BASE64" or "" when a known-hosts file holds the
+ * keys or tofu has not learned one yet, learned on first use). Public keys: open to all. */
+static int method_list_host_keys(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Bus *b = userdata;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssb)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < b->ops->count(b->userdata); i++) {
+                const char *name = b->ops->name(b->userdata, i), *key = NULL;
+                bool learned = false;
+                if (b->ops->host_key(b->userdata, name, &key, &learned) < 0)
+                        continue;
+                r = sd_bus_message_append(reply, "(ssb)", name, key ? key : "", learned);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 /* Root only, by the caller's uid as the bus daemon vouches for it: the policy file is one
  * line of defence, this is the other. */
 static int check_root(sd_bus_message *msg, sd_bus_error *error) {
@@ -218,6 +246,7 @@ static const sd_bus_vtable hostwatch_vtable[] = {
         SD_BUS_PROPERTY("InFlightPeak", "u", get_in_flight, 0, 0),
         SD_BUS_METHOD("ListMachines", "", "a" MACHINE_SIGNATURE, method_list, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("GetMachine", "s", MACHINE_SIGNATURE, method_get, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ListHostKeys", "", "a(ssb)", method_list_host_keys, SD_BUS_VTABLE_UNPRIVILEGED),
         /* UNPRIVILEGED so that check_root, not sd-bus's capability guess, decides and says why. */
         SD_BUS_METHOD("AddMachine", "sssass", "", method_add, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("RemoveMachine", "s", "", method_remove, SD_BUS_VTABLE_UNPRIVILEGED),

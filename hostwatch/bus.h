@@ -27,6 +27,8 @@ typedef struct BusOps {
         int (*add)(void *userdata, const HwMachineDef *def, char **ret_error);
         int (*remove)(void *userdata, const char *name);
         void (*in_flight)(void *userdata, unsigned *ret_now, unsigned *ret_peak);
+        /* The pinned key (NULL: none to show) and whether it was learned on first use. */
+        int (*host_key)(void *userdata, const char *name, const char **ret_key, bool *ret_learned);
 } BusOps;
 
 int bus_new(sd_event *event, const BusOps *ops, void *userdata, Bus **ret);

@@ -16,6 +16,11 @@ typedef struct Row {
         uint64_t age_usec;
 } Row;
 
+typedef struct KeyRow {
+        const char *name, *key;
+        int learned;
+} KeyRow;
+
 static int connect_bus(sd_bus **ret) {
         int r = sd_bus_open_system(ret);
 
@@ -112,6 +117,47 @@ static int cmp_rows(const void *a, const void *b) {
         return strcmp(((const Row *) a)->name, ((const Row *) b)->name);
 }
 
+static int cmp_key_rows(const void *a, const void *b) {
+        return strcmp(((const KeyRow *) a)->name, ((const KeyRow *) b)->name);
+}
+
+/* ListHostKeys, sorted by name; an older daemon without it gives none (-EOPNOTSUPP). */
+static int read_host_keys(sd_bus *bus, sd_bus_message **ret_reply, KeyRow **ret, size_t *ret_n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_free_ KeyRow *rows = NULL;
+        size_t n = 0, allocated = 0;
+        KeyRow k;
+        int r;
+
+        r = sd_bus_call_method(bus, HOSTWATCH_BUS_NAME, HOSTWATCH_BUS_PATH, HOSTWATCH_BUS_INTERFACE, "ListHostKeys", &e,
+                               &reply, "");
+        if (r < 0)
+                return -EOPNOTSUPP;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(ssb)", &k.name, &k.key, &k.learned)) > 0) {
+                if (n == allocated) {
+                        size_t na = allocated ? allocated * 2 : 64;
+                        KeyRow *a = reallocarray(rows, na, sizeof *a);
+                        if (!a)
+                                return -ENOMEM;
+                        rows = a;
+                        allocated = na;
+                }
+                rows[n++] = k;
+        }
+        if (r < 0)
+                return r;
+        if (n > 1)
+                qsort(rows, n, sizeof *rows, cmp_key_rows);
+        *ret_reply = TAKE_PTR(reply);
+        *ret = TAKE_PTR(rows);
+        *ret_n = n;
+        return 0;
+}
+
 int client_status(bool json) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -148,12 +194,23 @@ int client_status(bool json) {
         if (n > 1)
                 qsort(rows, n, sizeof *rows, cmp_rows);
         if (json) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *keys_reply = NULL;
+                _cleanup_free_ KeyRow *keys = NULL;
+                size_t n_keys = 0;
                 json_object *o = json_object_new_object(), *a = json_object_new_array();
                 if (!o || !a)
                         return CLIENT_EXIT_UNREACHABLE;
+                (void) read_host_keys(bus, &keys_reply, &keys, &n_keys);
                 for (size_t i = 0; i < n; i++) {
                         json_object *m = row_json(&rows[i]);
+                        KeyRow *k = n_keys ? bsearch(&(KeyRow) { .name = rows[i].name }, keys, n_keys, sizeof *keys,
+                                                     cmp_key_rows)
+                                           : NULL;
                         json_object_object_add(m, "agent_connected", json_object_new_boolean(rows[i].agent));
+                        if (k) {
+                                json_object_object_add(m, "host_key", k->key[0] ? json_object_new_string(k->key) : NULL);
+                                json_object_object_add(m, "host_key_learned", json_object_new_boolean(k->learned));
+                        }
                         json_object_array_add(a, m);
                 }
                 json_object_object_add(o, "machines", a);

@@ -38,6 +38,7 @@ HwConfig *hw_config_free(HwConfig *c) {
         free(c->path);
         ssh_done(&c->ssh);
         free(c->metrics_file);
+        free(c->metrics_socket);
         for (size_t i = 0; i < c->n_machines; i++)
                 machine_def_done(&c->machines[i]);
         free(c->machines);
@@ -378,6 +379,8 @@ static const KeyDef machine_keys[] = {
 
 static const KeyDef metrics_keys[] = {
         { "file", h_path, .offset = offsetof(HwConfig, metrics_file), .label = "metrics.file" },
+        /* Scraped on connect (plain text, or HTTP/1.0 when asked with a GET line). */
+        { "socket", h_socket_path, .offset = offsetof(HwConfig, metrics_socket), .label = "metrics.socket" },
         /* A day at most: node_exporter reads the file whenever it is scraped. */
         { "interval", h_u32, .offset = offsetof(HwConfig, metrics_interval_sec), .min = 1, .max = 86400,
           .label = "metrics.interval" },
@@ -521,6 +524,26 @@ static int merge_defaults(HwConfig *c) {
         return 0;
 }
 
+/* After the defaults are in: a key is learned on first use only after a login. */
+static int tofu_check(ParseCtx *ctx, HwConfig *c) {
+        for (size_t i = 0; i < c->n_machines; i++) {
+                const HwMachineDef *m = &c->machines[i];
+
+                if (!m->tofu || m->ssh.identity)
+                        continue;
+                free(ctx->error);
+                if (asprintf(&ctx->error,
+                             "%s:%u:%u: machine '%s': host-key: tofu needs ssh.identity (here or in defaults): the key "
+                             "is learned only once a login with it proves the server is the guest",
+                             ctx->name, m->line, m->column, m->name) < 0) {
+                        ctx->error = NULL;
+                        return -ENOMEM;
+                }
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static bool str_eq(const char *a, const char *b) {
         return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
@@ -630,6 +653,8 @@ int hw_config_parse(const char *name, const char *data, size_t size, HwConfig **
         yaml_document_delete(&doc);
         if (r >= 0)
                 r = merge_defaults(c);
+        if (r >= 0)
+                r = tofu_check(&ctx, c);
 
 finish:
         if (r < 0) {

@@ -49,6 +49,7 @@ typedef struct HwConfig {
         uint32_t max_in_flight;
         uint32_t heartbeat_sec;         /* asked of the guests in HOST_HELLO */
         char *metrics_file;
+        char *metrics_socket;           /* a unix socket that answers each connection with the metrics */
         uint32_t metrics_interval_sec;
         HwMachineDef *machines;
         size_t n_machines;

@@ -65,6 +65,7 @@ struct HwMachine {
         char *user;
         uint16_t port;
         bool probe_networks;
+        bool tofu;                      /* pin the first key that passes the login (pin NULL until then) */
         char **leases;
         Channel *channel;
         Watch channel_watch;
@@ -113,6 +114,8 @@ struct HostWatch {
         hostwatch_state_fn on_state;
         hostwatch_address_fn on_address;
         void *userdata;
+        hostwatch_key_learned_fn on_key_learned;
+        void *key_learned_userdata;
         sd_event *event;
         sd_event_source *io_source, *time_source;
         /* Scale (10,000 machines): timers from a min-heap of each machine's earliest
@@ -489,6 +492,21 @@ static void grant_slots(HostWatch *hw) {
         }
 }
 
+/* Trust on first use: the key of a probe that got through the login becomes the pin. */
+static int learn_key(HwMachine *m) {
+        _cleanup_free_ char *key = NULL, *fingerprint = NULL;
+        int r = ssh_probe_get_server_key(m->probe, &key, &fingerprint);
+
+        if (r < 0)
+                return r;
+        r = ssh_pin_new_from_string(key, &m->pin);
+        if (r < 0)
+                return r;
+        if (m->hw->on_key_learned)
+                m->hw->on_key_learned(m->hw, m->name, key, fingerprint, m->hw->key_learned_userdata);
+        return 0;
+}
+
 static void probe_dispatch(HwMachine *m) {
         SshProbe *p = m->probe;
 
@@ -503,7 +521,9 @@ static void probe_dispatch(HwMachine *m) {
                         handle(m, MACHINE_EVENT_CONNECTED);
                         continue;       /* go on with the login at once */
                 }
-                if (r == SSH_PROBE_DONE)
+                if (r == SSH_PROBE_DONE && !m->pin && learn_key(m) < 0)
+                        handle(m, MACHINE_EVENT_PROBE_FAILED);
+                else if (r == SSH_PROBE_DONE)
                         handle(m, m->sm.state == HOSTWATCH_STATE_CONNECTING ? MACHINE_EVENT_CONNECTED
                                                                             : MACHINE_EVENT_AUTHENTICATED);
                 else if (r == SSH_PROBE_KEY_MISMATCH) {
@@ -800,7 +820,7 @@ static void flush(HostWatch *hw) {
         update_event_timer(hw);
 }
 
-int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
+static int add_machine(HostWatch *hw, const HostWatchMachineConfig *c, bool tofu) {
         _cleanup_(machine_freep) HwMachine *m = NULL;
         HwMachine **a;
         int r;
@@ -821,7 +841,12 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
         r = networks_parse(c->networks, &m->networks);
         if (r < 0)
                 return -EINVAL;
-        if (c->host_key)
+        m->tofu = tofu;
+        if (tofu && (c->host_key || c->known_hosts || !c->ssh_identity))
+                return -EINVAL; /* only a login proves more than "some server answered" */
+        if (tofu)
+                r = 0;
+        else if (c->host_key)
                 r = ssh_pin_new_from_string(c->host_key, &m->pin);
         else if (c->known_hosts)
                 r = ssh_pin_new_from_known_hosts(c->known_hosts, &m->pin);
@@ -898,6 +923,14 @@ int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
         }
         flush(hw);
         return 0;
+}
+
+int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *c) {
+        return add_machine(hw, c, false);
+}
+
+int hostwatch_add_machine_tofu(HostWatch *hw, const HostWatchMachineConfig *c) {
+        return add_machine(hw, c, true);
 }
 
 static void teardown(HostWatch *hw, size_t index) {
@@ -1196,6 +1229,13 @@ void hostwatch_set_callbacks(HostWatch *hw, hostwatch_state_fn on_state, hostwat
         hw->on_state = on_state;
         hw->on_address = on_address;
         hw->userdata = userdata;
+}
+
+void hostwatch_set_key_learned_callback(HostWatch *hw, hostwatch_key_learned_fn on_key_learned, void *userdata) {
+        if (!hw)
+                return;
+        hw->on_key_learned = on_key_learned;
+        hw->key_learned_userdata = userdata;
 }
 
 HostWatch *hostwatch_free(HostWatch *hw) {

@@ -37,6 +37,7 @@ struct Manager {
         Bus *bus;
         bool journal;
         sd_event_source *sig_term, *sig_int, *sig_hup, *status_timer, *metrics_timer;
+        MetricsServer *metrics_server;
         Managed **machines;             /* dense, any order */
         size_t n_machines, n_allocated;
         Managed **index;                /* open addressing by name, capacity a power of two */
@@ -191,6 +192,10 @@ static void save(Manager *m, Managed *x, const HostWatchWhere *w) {
         snprintf(rec.address, sizeof rec.address, "%s", w->address);
         snprintf(rec.evidence, sizeof rec.evidence, "%s", hostwatch_evidence_to_string(w->evidence));
         rec.verified_realtime_usec = now_usec(CLOCK_REALTIME);
+        /* the learned pin rides along with every record */
+        memcpy(rec.host_key, x->saved.host_key, sizeof rec.host_key);
+        memcpy(rec.host_key_fingerprint, x->saved.host_key_fingerprint, sizeof rec.host_key_fingerprint);
+        rec.host_key_learned_realtime_usec = x->saved.host_key_learned_realtime_usec;
         /* A re-proof of the same address changes nothing worth an fsync. */
         if (strcmp(rec.address, x->saved.address) == 0 && strcmp(rec.evidence, x->saved.evidence) == 0)
                 return;
@@ -255,6 +260,48 @@ static void on_address(HostWatch *hw, const HostWatchWhere *w, void *userdata) {
         bus_emit_address_changed(m->bus, w);
 }
 
+static void on_key_learned(HostWatch *hw, const char *name, const char *key, const char *fingerprint,
+                           void *userdata) {
+        Manager *m = userdata;
+        Managed *x = find(m, name);
+        StoreRecord rec;
+        int r;
+
+        if (!x)
+                return;
+        rec = x->saved;
+        if (snprintf(rec.host_key, sizeof rec.host_key, "%s", key) >= (int) sizeof rec.host_key ||
+            !store_host_key_valid(rec.host_key)) {
+                mlog(m, LOG_LEVEL_WARNING, name, NULL, NULL, "%s: the key learned on first use cannot be kept (%zu bytes)",
+                     name, strlen(key));
+                return;
+        }
+        snprintf(rec.host_key_fingerprint, sizeof rec.host_key_fingerprint, "%s", fingerprint);
+        rec.host_key_learned_realtime_usec = now_usec(CLOCK_REALTIME);
+        /* Kept before the machine is reported verified: a kill -9 after that keeps the pin. */
+        r = m->store ? store_save(m->store, name, &rec) : 0;
+        if (r < 0)
+                mlog(m, LOG_LEVEL_ERR, name, NULL, NULL,
+                     "%s: host key %s pinned on first use, but it cannot be saved (a restart learns again): %s", name,
+                     fingerprint, strerror(-r));
+        else
+                mlog(m, LOG_LEVEL_NOTICE, name, NULL, NULL, "%s: host key pinned on first use: %s %s", name,
+                     fingerprint, key);
+        x->saved = rec;
+}
+
+/* The key a machine is pinned to now, and whether it was learned (host-key: tofu); NULL
+ * when a known-hosts file holds the keys, or tofu has not learned one yet. */
+int manager_get_host_key(Manager *m, const char *name, const char **ret_key, bool *ret_learned) {
+        Managed *x = find(m, name);
+
+        if (!x)
+                return -ENOENT;
+        *ret_learned = x->def.tofu && x->saved.host_key[0];
+        *ret_key = x->def.tofu ? (x->saved.host_key[0] ? x->saved.host_key : NULL) : x->def.host_key;
+        return 0;
+}
+
 /* ---- machines in and out ---- */
 
 static int add_to_library(Manager *m, Managed *x, char **ret_error) {
@@ -276,22 +323,48 @@ static int add_to_library(Manager *m, Managed *x, char **ret_error) {
         const char *what;
         int r;
 
-        if (d->tofu) {
-                r = -EOPNOTSUPP;
-                what = "host-key: tofu is not supported yet: give the guest's key (\"TYPE BASE64\") or known-hosts";
-                goto fail;
+        if (m->store) {
+                r = store_load(m->store, d->name, &rec);
+                if (r == -EBADMSG && d->tofu) {
+                        /* It may hold the pin: learning another key instead would be TOFU's worst case. */
+                        what = "its record in the state directory is damaged and may hold the learned host key: "
+                               "check machines/NAME.json there, or remove it to learn the key again";
+                        goto fail;
+                }
+                if (r < 0)
+                        rec = (StoreRecord) {};
         }
-        if (m->store && store_load(m->store, d->name, &rec) >= 0 && rec.address[0]) {
+        if (rec.address[0])
                 c.last_address = rec.address;
-                x->saved = rec;
+        x->saved = rec;
+        if (!d->tofu && rec.host_key[0]) {
+                /* The config names the key now: it wins, and the learned one is forgotten. */
+                mlog(m, LOG_LEVEL_NOTICE, d->name, NULL, NULL,
+                     "%s: the config gives the host key now; forgetting the one learned on first use (%s)", d->name,
+                     rec.host_key_fingerprint);
+                x->saved.host_key[0] = 0;
+                x->saved.host_key_fingerprint[0] = 0;
+                x->saved.host_key_learned_realtime_usec = 0;
+                (void) store_save(m->store, d->name, &x->saved);
         }
-        r = hostwatch_add_machine(m->hw, &c);
+        if (d->tofu && rec.host_key[0])
+                c.host_key = rec.host_key;      /* learned before: pinned like a configured key */
+        if (d->tofu && !c.host_key)
+                r = hostwatch_add_machine_tofu(m->hw, &c);
+        else
+                r = hostwatch_add_machine(m->hw, &c);
         if (r >= 0)
                 return 0;
         switch (r) {
+        case -EINVAL:
+                what = d->tofu ? "host-key: tofu needs ssh.identity (only a login proves the server is the guest)"
+                               : strerror(-r);
+                break;
         case -ENOKEY:
-                what = d->known_hosts ? "no usable key in known-hosts (is the file there, with \"HOST TYPE BASE64\" lines?)"
-                                      : "host-key is not a key libssh can read: copy the guest's ssh_host_*_key.pub line";
+                what = d->tofu ? "the host key learned on first use is not readable: check machines/NAME.json in the "
+                                 "state directory, or remove it to learn the key again"
+                       : d->known_hosts ? "no usable key in known-hosts (is the file there, with \"HOST TYPE BASE64\" lines?)"
+                                        : "host-key is not a key libssh can read: copy the guest's ssh_host_*_key.pub line";
                 break;
         case -EBUSY:
                 what = "another watcher holds this channel (a lock in netguard-hostwatch.lock beside it): stop it, or remove the machine there";
@@ -415,6 +488,10 @@ static void ops_in_flight(void *userdata, unsigned *ret_now, unsigned *ret_peak)
         manager_get_in_flight(userdata, ret_now, ret_peak);
 }
 
+static int ops_host_key(void *userdata, const char *name, const char **ret_key, bool *ret_learned) {
+        return manager_get_host_key(userdata, name, ret_key, ret_learned);
+}
+
 static const BusOps bus_ops = {
         .hostwatch = ops_hostwatch,
         .config_path = ops_config_path,
@@ -423,6 +500,7 @@ static const BusOps bus_ops = {
         .add = ops_add,
         .remove = ops_remove,
         .in_flight = ops_in_flight,
+        .host_key = ops_host_key,
 };
 
 /* ---- config and reload ---- */
@@ -535,12 +613,11 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int write_metrics(Manager *m) {
-        _cleanup_free_ MetricsMachine *mm = calloc(m->n_machines ? m->n_machines : 1, sizeof *mm);
-        int r;
+static MetricsMachine *metrics_snapshot(Manager *m) {
+        MetricsMachine *mm = calloc(m->n_machines ? m->n_machines : 1, sizeof *mm);
 
         if (!mm)
-                return -ENOMEM;
+                return NULL;
         for (size_t i = 0; i < m->n_machines; i++) {
                 Managed *x = m->machines[i];
                 mm[i].name = x->def.name;
@@ -548,6 +625,41 @@ static int write_metrics(Manager *m) {
                 mm[i].backoff_waits = x->backoff_waits;
                 (void) hostwatch_get_stats(m->hw, x->def.name, &mm[i].stats);
         }
+        return mm;
+}
+
+/* For the metrics socket: one rendering into memory. */
+static int render_metrics(void *userdata, char **ret, size_t *ret_size) {
+        Manager *m = userdata;
+        _cleanup_free_ MetricsMachine *mm = metrics_snapshot(m);
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        if (!mm)
+                return -ENOMEM;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        r = metrics_format(f, mm, m->n_machines, &m->latency, m->in_flight, m->in_flight_peak);
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        *ret_size = size;
+        return 0;
+}
+
+static int write_metrics(Manager *m) {
+        _cleanup_free_ MetricsMachine *mm = metrics_snapshot(m);
+        int r;
+
+        if (!mm)
+                return -ENOMEM;
         r = metrics_write_file(m->config->metrics_file, mm, m->n_machines, &m->latency, m->in_flight,
                                m->in_flight_peak);
         if (r < 0)
@@ -565,7 +677,28 @@ static int on_metrics_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static void metrics_socket_setup(Manager *m) {
+        const char *want = m->config->metrics_socket;
+        int r;
+
+        if (m->metrics_server && want && strcmp(metrics_server_get_path(m->metrics_server), want) == 0)
+                return;         /* a reload that keeps it keeps its clients */
+        m->metrics_server = metrics_server_free(m->metrics_server);
+        if (!want)
+                return;
+        r = metrics_server_new(m->event, want, render_metrics, m, &m->metrics_server);
+        if (r < 0)
+                mlog(m, LOG_LEVEL_ERR, NULL, NULL, NULL, "%s: metrics.socket %s: cannot listen: %s%s", m->config_path,
+                     want, strerror(-r),
+                     r == -EADDRINUSE ? " (another daemon answers there)"
+                     : r == -EEXIST  ? " (something that is not a socket is there: remove it)"
+                                     : "");
+        else
+                mlog(m, LOG_LEVEL_INFO, NULL, NULL, NULL, "metrics on %s", want);
+}
+
 static int metrics_setup(Manager *m) {
+        metrics_socket_setup(m);
         m->metrics_timer = sd_event_source_disable_unref(m->metrics_timer);
         if (!m->config->metrics_file)
                 return 0;
@@ -600,8 +733,10 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sig_hup);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->metrics_timer);
+        metrics_server_free(m->metrics_server);
         /* The library reports each machine REMOVED as it goes: keep the index until then. */
         hostwatch_set_callbacks(m->hw, NULL, NULL, NULL);
+        hostwatch_set_key_learned_callback(m->hw, NULL, NULL);
         hostwatch_free(m->hw);
         for (size_t i = 0; i < m->n_machines; i++)
                 managed_free(m->machines[i]);
@@ -646,6 +781,7 @@ int manager_new(Manager **ret, const ManagerOptions *o) {
         if (r < 0)
                 return log_error_errno(r, "%s: the defaults are out of range for the library: %m", m->config_path);
         hostwatch_set_callbacks(m->hw, on_state, on_address, m);
+        hostwatch_set_key_learned_callback(m->hw, on_key_learned, m);
 
         r = sd_event_new(&m->event);
         if (r < 0)

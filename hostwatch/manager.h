@@ -46,5 +46,8 @@ const char *manager_name(Manager *m, size_t i);
  * (with *ret_error), or the library's error. */
 int manager_add_runtime(Manager *m, const HwMachineDef *def, char **ret_error);
 int manager_remove(Manager *m, const char *name);
+/* The key the machine is pinned to (NULL: known-hosts, or tofu still learning) and whether
+ * it was learned on first use. -ENOENT. */
+int manager_get_host_key(Manager *m, const char *name, const char **ret_key, bool *ret_learned);
 /* SSH probes in flight now, and the most since the start. */
 void manager_get_in_flight(Manager *m, unsigned *ret_now, unsigned *ret_peak);

@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <libssh/libssh.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -29,6 +31,7 @@ struct SshProbe {
         const SshPin *pin;
         const SshIdentity *identity;
         Phase phase;
+        ssh_key server_key;     /* without a pin: the key the server showed */
 };
 
 SshPin *ssh_pin_free(SshPin *p) {
@@ -162,6 +165,7 @@ SshProbe *ssh_probe_free(SshProbe *p) {
                         ssh_disconnect(p->session);
                 ssh_free(p->session);
         }
+        ssh_key_free(p->server_key);
         return mfree(p);
 }
 
@@ -193,7 +197,7 @@ int ssh_probe_new(const ip_addr *address, uint16_t port, const char *user, const
             ssh_options_set(p->session, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") < 0 ||
             ssh_options_set(p->session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null") < 0 ||
             ssh_options_set(p->session, SSH_OPTIONS_SSH_DIR, "/nonexistent") < 0 ||
-            ssh_options_set(p->session, SSH_OPTIONS_HOSTKEYS, pin->hostkeys) < 0)
+            (pin && ssh_options_set(p->session, SSH_OPTIONS_HOSTKEYS, pin->hostkeys) < 0))
                 return -EINVAL;
         ssh_set_blocking(p->session, 0);
         /* The first call opens the socket and starts the TCP connect. */
@@ -222,6 +226,16 @@ static int check_key(SshProbe *p) {
 
         if (ssh_get_server_publickey(p->session, &server) != SSH_OK)
                 return -EPROTO;
+        if (!p->pin) {
+                /* Trust on first use: only a key that a pin can hold later. */
+                if (!algorithms_of(server)) {
+                        ssh_key_free(server);
+                        return -EPROTO;
+                }
+                ssh_key_free(p->server_key);
+                p->server_key = server;
+                return 1;
+        }
         for (size_t i = 0; i < p->pin->n && !match; i++)
                 match = ssh_key_cmp(server, p->pin->keys[i], SSH_KEY_CMP_PUBLIC) == 0;
         ssh_key_free(server);
@@ -281,6 +295,31 @@ uint32_t ssh_probe_get_events(SshProbe *p) {
                 ev |= EPOLLOUT;
         /* Nothing asked: still listen, a reply or a close must wake us. */
         return ev ? ev : EPOLLIN;
+}
+
+int ssh_probe_get_server_key(SshProbe *p, char **ret_key, char **ret_fingerprint) {
+        _cleanup_free_ char *b64 = NULL, *key = NULL;
+        unsigned char *hash = NULL;
+        size_t hlen = 0;
+        char *fp;
+        const char *type;
+
+        if (p->pin || p->phase != PHASE_DONE || !p->server_key)
+                return -ENODATA;
+        type = ssh_key_type_to_char(ssh_key_type(p->server_key));
+        if (!type || ssh_pki_export_pubkey_base64(p->server_key, &b64) != SSH_OK)
+                return -EPROTO;
+        if (asprintf(&key, "%s %s", type, b64) < 0)
+                return -ENOMEM;
+        if (ssh_get_publickey_hash(p->server_key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != SSH_OK)
+                return -EPROTO;
+        fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
+        ssh_clean_pubkey_hash(&hash);
+        if (!fp)
+                return -ENOMEM;
+        *ret_fingerprint = fp;
+        *ret_key = TAKE_PTR(key);
+        return 0;
 }
 
 const char *ssh_probe_get_error(SshProbe *p) {

@@ -39,7 +39,9 @@ typedef enum SshProbeResult {
 } SshProbeResult;
 
 /* Starts a probe (the TCP connect is started here, non-blocking). pin and identity must
- * outlive the probe; identity may be NULL. */
+ * outlive the probe; identity may be NULL. pin NULL is trust on first use: any key of a
+ * type we can pin passes the key check, and once the probe is DONE (key exchange and, when
+ * identity is set, the login) ssh_probe_get_server_key() tells which. */
 int ssh_probe_new(const ip_addr *address, uint16_t port, const char *user, const SshPin *pin,
                   const SshIdentity *identity, SshProbe **ret);
 /* Drops the session without waiting for anything. */
@@ -52,5 +54,8 @@ int ssh_probe_step(SshProbe *p);
 int ssh_probe_get_fd(SshProbe *p);
 /* EPOLLIN/EPOLLOUT as libssh wants them now. */
 uint32_t ssh_probe_get_events(SshProbe *p);
+/* After SSH_PROBE_DONE of a probe without a pin: the server's key as "TYPE BASE64" and
+ * its "SHA256:..." fingerprint (both freed by the caller). -ENODATA otherwise. */
+int ssh_probe_get_server_key(SshProbe *p, char **ret_key, char **ret_fingerprint);
 /* libssh's text for the last failure. */
 const char *ssh_probe_get_error(SshProbe *p);

@@ -70,12 +70,28 @@ int store_record_to_json(const StoreRecord *rec, char **ret) {
         json_object_object_add(o, "address", json_object_new_string(rec->address));
         json_object_object_add(o, "evidence", json_object_new_string(rec->evidence));
         json_object_object_add(o, "verified_realtime_usec", json_object_new_uint64(rec->verified_realtime_usec));
+        if (rec->host_key[0]) {
+                json_object_object_add(o, "host_key", json_object_new_string(rec->host_key));
+                json_object_object_add(o, "host_key_fingerprint", json_object_new_string(rec->host_key_fingerprint));
+                json_object_object_add(o, "host_key_learned_realtime_usec",
+                                       json_object_new_uint64(rec->host_key_learned_realtime_usec));
+        }
         t = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
         if (!t)
                 return -ENOMEM;
         *ret = t;
         return 0;
+}
+
+bool store_host_key_valid(const char *s) {
+        const char *sp = strchr(s, ' ');
+
+        if (!sp || sp == s || !sp[1] || strlen(s) >= STORE_HOST_KEY_MAX)
+                return false;
+        if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@.-") != (size_t) (sp - s))
+                return false;
+        return strspn(sp + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=") == strlen(sp + 1);
 }
 
 int store_record_from_json(const char *data, size_t size, StoreRecord *ret) {
@@ -107,6 +123,18 @@ int store_record_from_json(const char *data, size_t size, StoreRecord *ret) {
                 strcpy(r.evidence, json_object_get_string(v));
         if (json_object_object_get_ex(o, "verified_realtime_usec", &v) && json_object_is_type(v, json_type_int))
                 r.verified_realtime_usec = json_object_get_uint64(v);
+        /* A pin we cannot read is not dropped quietly: the whole record is refused. */
+        if (json_object_object_get_ex(o, "host_key", &v)) {
+                if (!json_object_is_type(v, json_type_string) || !store_host_key_valid(json_object_get_string(v)))
+                        goto finish;
+                strcpy(r.host_key, json_object_get_string(v));
+                if (json_object_object_get_ex(o, "host_key_fingerprint", &v) && json_object_is_type(v, json_type_string) &&
+                    strlen(json_object_get_string(v)) < sizeof r.host_key_fingerprint)
+                        strcpy(r.host_key_fingerprint, json_object_get_string(v));
+                if (json_object_object_get_ex(o, "host_key_learned_realtime_usec", &v) &&
+                    json_object_is_type(v, json_type_int))
+                        r.host_key_learned_realtime_usec = json_object_get_uint64(v);
+        }
         *ret = r;
         err = 0;
 finish:

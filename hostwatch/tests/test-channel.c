@@ -81,6 +81,41 @@ static void add(HostWatch *hw, const char *name, const char *path) {
         assert_int_equal(hostwatch_add_machine(hw, &c), 0);
 }
 
+/* Trust on first use: only without a key and with an identity (a login is the proof). */
+static void test_tofu_args(void **state) {
+        const char *const nets[] = { "192.0.2.0/24", NULL };
+        _cleanup_free_ char *id = NULL, *cmd = NULL;
+        HostWatchMachineConfig c = { .name = "t", .macaddress = MAC, .networks = nets };
+        HostWatchWhere w;
+        HostWatch *hw;
+
+        assert_true(asprintf(&id, "%s/id", dir) > 0);
+        assert_true(asprintf(&cmd, "ssh-keygen -q -t ed25519 -N '' -f %s", id) > 0);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(hostwatch_new(&hw, NULL), 0);
+        hostwatch_set_key_learned_callback(hw, NULL, NULL);
+        assert_int_equal(hostwatch_add_machine_tofu(hw, &c), -EINVAL);         /* no identity */
+        c.ssh_identity = id;
+        c.host_key = PIN;
+        assert_int_equal(hostwatch_add_machine_tofu(hw, &c), -EINVAL);         /* a key and tofu */
+        c.host_key = NULL;
+        c.known_hosts = "/nonexistent";
+        assert_int_equal(hostwatch_add_machine_tofu(hw, &c), -EINVAL);
+        c.known_hosts = NULL;
+        assert_int_equal(hostwatch_add_machine(hw, &c), -ENOKEY);              /* no key, not tofu */
+        assert_int_equal(hostwatch_add_machine_tofu(hw, &c), 0);
+        assert_int_equal(hostwatch_add_machine_tofu(hw, &c), -EEXIST);
+        assert_int_equal(hostwatch_where(hw, "t", &w), 0);
+        assert_false(w.verified);
+        assert_int_equal(hostwatch_remove_machine(hw, "t"), 0);
+        hostwatch_free(hw);
+        (void) unlink(id);
+        free(cmd);
+        cmd = NULL;
+        assert_true(asprintf(&cmd, "%s.pub", id) > 0);
+        (void) unlink(cmd);
+}
+
 static void test_report(void **state) {
         _cleanup_free_ char *path = sock_path("report");
         const char *const first[] = { "203.0.113.9/24", "fe80::5054:ff:fe12:3456/64", "192.0.2.58/24", NULL };
@@ -781,6 +816,7 @@ int main(void) {
                 cmocka_unit_test(test_remove_from_callback),
                 cmocka_unit_test(test_sd_event),
                 cmocka_unit_test(test_hostile),
+                cmocka_unit_test(test_tofu_args),
         };
 
         /* SSH probes of the addresses reported here must reach nothing: a namespace of our own. */

@@ -45,7 +45,8 @@ static void test_every_key(void **state) {
                 "  backoff: { initial: 0.5, multiplier: 2, jitter: 0, max: 60, min-connect-timeout: 10 }\n"
                 "  max-in-flight: 16\n"
                 "  heartbeat: 7\n"
-                "metrics: { file: /var/lib/node_exporter/hostwatch.prom, interval: 30 }\n"
+                "metrics: { file: /var/lib/node_exporter/hostwatch.prom, interval: 30,\n"
+                "           socket: /run/netguard-hostwatch/metrics.sock }\n"
                 "machines:\n"
                 "  - name: vm1\n"
                 "    channel: /run/netguard-hostwatch/vm1.sock\n"
@@ -72,6 +73,7 @@ static void test_every_key(void **state) {
         assert_int_equal(c->heartbeat_sec, 7);
         assert_string_equal(c->metrics_file, "/var/lib/node_exporter/hostwatch.prom");
         assert_int_equal(c->metrics_interval_sec, 30);
+        assert_string_equal(c->metrics_socket, "/run/netguard-hostwatch/metrics.sock");
         assert_int_equal(c->n_machines, 2);
 
         const HwMachineDef *m = hw_config_find(c, "vm1");
@@ -88,7 +90,7 @@ static void test_every_key(void **state) {
         assert_int_equal(m->ssh.port, 22);
         /* not overridden: inherited from defaults */
         assert_string_equal(m->ssh.identity, "/etc/netguard/hostwatch/id_ed25519");
-        assert_int_equal(m->line, 8);
+        assert_int_equal(m->line, 9);
         assert_int_equal(m->column, 5);
 
         m = hw_config_find(c, "vm2");
@@ -118,15 +120,77 @@ static void test_defaults(void **state) {
         assert_true(c->backoff_jitter < 0);
         assert_int_equal(c->max_in_flight, 0);
         assert_null(c->metrics_file);
+        assert_null(c->metrics_socket);
         hw_config_free(c);
 
         c = parse_ok("machines:\n  - name: a\n    macaddress: \"52:54:00:00:00:01\"\n    networks: [192.0.2.0/24]\n"
-                     "    host-key: tofu\n");
-        assert_true(c->machines[0].tofu);
+                     "    host-key: \"" KEY "\"\n");
+        assert_false(c->machines[0].tofu);
         assert_string_equal(c->machines[0].ssh.user, "root");
         assert_int_equal(c->machines[0].ssh.port, 22);
         assert_null(c->machines[0].ssh.identity);
         hw_config_free(c);
+}
+
+/* host-key: tofu: a machine of its own, with the identity from defaults or its own; an
+ * explicit key or known-hosts beside it is refused; without any identity it is refused
+ * at the machine's line (a key exchange alone proves nothing). */
+static void test_tofu(void **state) {
+        HwConfig *c = parse_ok("defaults:\n  ssh: { identity: /etc/netguard/id }\n"
+                               "machines:\n  - name: a\n    macaddress: \"52:54:00:00:00:01\"\n"
+                               "    networks: [192.0.2.0/24]\n    host-key: tofu\n"
+                               "  - name: b\n    macaddress: \"52:54:00:00:00:02\"\n"
+                               "    networks: [192.0.2.0/24]\n    host-key: \"" KEY "\"\n");
+        const HwMachineDef *a = hw_config_find(c, "a"), *b = hw_config_find(c, "b");
+        HwMachineDef copy;
+
+        assert_true(a->tofu);
+        assert_null(a->host_key);
+        assert_null(a->known_hosts);
+        assert_string_equal(a->ssh.identity, "/etc/netguard/id");
+        assert_false(b->tofu);
+        /* tofu is part of the machine: a reload from tofu to a key redoes it */
+        assert_int_equal(hw_machine_def_copy(a, &copy), 0);
+        assert_true(copy.tofu);
+        assert_true(hw_machine_def_equal(a, &copy));
+        copy.tofu = false;
+        assert_false(hw_machine_def_equal(a, &copy));
+        hw_machine_def_done(&copy);
+        hw_config_free(c);
+
+        c = parse_ok("machines:\n  - name: a\n    macaddress: \"52:54:00:00:00:01\"\n    networks: [192.0.2.0/24]\n"
+                     "    host-key: tofu\n    ssh: { identity: /etc/netguard/id-a }\n");
+        assert_true(c->machines[0].tofu);
+        assert_string_equal(c->machines[0].ssh.identity, "/etc/netguard/id-a");
+        hw_config_free(c);
+
+        parse_fails("machines:\n  - name: a\n    macaddress: \"52:54:00:00:00:01\"\n    networks: [192.0.2.0/24]\n"
+                    "    host-key: tofu\n",
+                    "hw.yaml:2:5: machine 'a': host-key: tofu needs ssh.identity (here or in defaults)");
+        parse_fails("defaults:\n  ssh: { identity: /etc/netguard/id }\n"
+                    "machines:\n  - name: a\n    macaddress: \"52:54:00:00:00:01\"\n    networks: [192.0.2.0/24]\n"
+                    "    host-key: tofu\n    known-hosts: /etc/netguard/a.known_hosts\n",
+                    "hw.yaml:4:5: machine 'a': give one of 'host-key' or 'known-hosts', not both");
+        parse_fails("machines:\n  - name: a\n    host-key: TOFU\n", "hw.yaml:3:15: invalid host-key 'TOFU...'");
+}
+
+/* metrics.socket: an absolute path short enough for sun_path; file and socket together. */
+static void test_metrics_socket(void **state) {
+        HwConfig *c = parse_ok("metrics: { socket: /run/hw/metrics.sock }\n");
+
+        assert_string_equal(c->metrics_socket, "/run/hw/metrics.sock");
+        assert_null(c->metrics_file);
+        hw_config_free(c);
+        c = parse_ok("metrics: { file: /tmp/x.prom, socket: /run/hw/m.sock }\n");
+        assert_string_equal(c->metrics_socket, "/run/hw/m.sock");
+        assert_string_equal(c->metrics_file, "/tmp/x.prom");
+        hw_config_free(c);
+        parse_fails("metrics: { socket: rel.sock }\n", "hw.yaml:1:20: 'metrics.socket'");
+        parse_fails("metrics: { socket: /x/"
+                    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa }\n",
+                    "hw.yaml:1:20: 'metrics.socket' is longer than a unix socket path");
+        parse_fails("metrics: { socket: [a] }\n", "hw.yaml:1:20: ");
+        parse_fails("metrics: { sockets: /x }\n", "hw.yaml:1:12: unknown key 'metrics.sockets'");
 }
 
 #define M "machines:\n  - name: vm1\n    macaddress: \"52:54:00:12:34:56\"\n    networks: [192.0.2.0/24]\n"
@@ -156,8 +220,6 @@ static void test_errors(void **state) {
         parse_fails("defaults:\n  heartbeat: 3601\n", "hw.yaml:2:14: invalid 'defaults.heartbeat' '3601'");
         parse_fails("metrics: { interval: 0 }\n", "hw.yaml:1:22: invalid 'metrics.interval' '0'");
         parse_fails("metrics: { file: x.prom }\n", "hw.yaml:1:18: 'metrics.file' must be an absolute path");
-        /* not served yet: refused rather than silently ignored */
-        parse_fails("metrics: { socket: /run/hw.metrics }\n", "hw.yaml:1:12: unknown key 'metrics.socket': expected file or interval");
         parse_fails("metrics: { port: 9100 }\n", "hw.yaml:1:12: unknown key 'metrics.port'");
         parse_fails("machines: 1\n", "hw.yaml:1:11: 'machines' needs a list of machines");
         parse_fails("machines:\n  - 1\n", "hw.yaml:2:5: 'machines[]' needs a mapping");
@@ -199,6 +261,8 @@ int main(void) {
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_tofu),
+                cmocka_unit_test(test_metrics_socket),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,6 +105,60 @@ static void test_damaged(void **state) {
         store_free(s);
 }
 
+/* host-key: tofu: the learned pin survives a save of a new address and a reopen (the
+ * restart after kill -9); a record without one has none; a damaged pin refuses the
+ * record rather than let the machine learn a key again. */
+static void test_pin_round_trip(void **state) {
+        static const char key[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ7aXyGQ0bL2hS6vQ3Jt5m1mJqk0sVb1pJd8z2F0Gm8P";
+        Store *s = NULL;
+        StoreRecord in = { .address = "2001:db8::7", .evidence = "agent", .verified_realtime_usec = 5,
+                           .host_key_learned_realtime_usec = 77 }, out;
+
+        snprintf(in.host_key, sizeof in.host_key, "%s", key);
+        snprintf(in.host_key_fingerprint, sizeof in.host_key_fingerprint, "SHA256:abc");
+        assert_int_equal(store_open(dir, &s), 0);
+        assert_int_equal(store_save(s, "tofu1", &in), 0);
+        store_free(s);
+        assert_int_equal(store_open(dir, &s), 0);
+        assert_int_equal(store_load(s, "tofu1", &out), 0);
+        assert_string_equal(out.host_key, key);
+        assert_string_equal(out.host_key_fingerprint, "SHA256:abc");
+        assert_int_equal(out.host_key_learned_realtime_usec, 77);
+        assert_string_equal(out.address, "2001:db8::7");
+        /* a new address keeps the pin when the caller passes it on */
+        snprintf(out.address, sizeof out.address, "192.0.2.1");
+        assert_int_equal(store_save(s, "tofu1", &out), 0);
+        assert_int_equal(store_load(s, "tofu1", &out), 0);
+        assert_string_equal(out.host_key, key);
+        assert_string_equal(out.address, "192.0.2.1");
+        /* a record without a pin: none */
+        write_file("nopin.json", "{\"address\":\"192.0.2.3\"}");
+        assert_int_equal(store_load(s, "nopin", &out), 0);
+        assert_string_equal(out.host_key, "");
+        /* damaged pins */
+        write_file("p1.json", "{\"address\":\"\",\"host_key\":7}");
+        assert_int_equal(store_load(s, "p1", &out), -EBADMSG);
+        write_file("p2.json", "{\"address\":\"\",\"host_key\":\"ssh-ed25519\"}");
+        assert_int_equal(store_load(s, "p2", &out), -EBADMSG);
+        write_file("p3.json", "{\"address\":\"\",\"host_key\":\"ssh-ed25519 AAAA\\nevil\"}");
+        assert_int_equal(store_load(s, "p3", &out), -EBADMSG);
+        write_file("p4.json", "{\"address\":\"\",\"host_key\":\"ssh-ed25519 AAAA extra\"}");
+        assert_int_equal(store_load(s, "p4", &out), -EBADMSG);
+        store_free(s);
+}
+
+static void test_host_key_valid(void **state) {
+        assert_true(store_host_key_valid("ssh-ed25519 AAAA+/=="));
+        assert_true(store_host_key_valid("ecdsa-sha2-nistp256 AAAA"));
+        assert_false(store_host_key_valid(""));
+        assert_false(store_host_key_valid(" AAAA"));
+        assert_false(store_host_key_valid("ssh-ed25519 "));
+        assert_false(store_host_key_valid("ssh-ed25519"));
+        assert_false(store_host_key_valid("ssh-ed25519  AAAA"));
+        assert_false(store_host_key_valid("ssh ed25519 AAAA"));
+        assert_false(store_host_key_valid("ssh-ed25519 AA\tAA"));
+}
+
 static int teardown(void **state) {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -116,6 +170,8 @@ int main(void) {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_torn_write),
                 cmocka_unit_test(test_damaged),
+                cmocka_unit_test(test_pin_round_trip),
+                cmocka_unit_test(test_host_key_valid),
         };
         if (!mkdtemp(dir))
                 return 1;

@@ -142,6 +142,12 @@ HostWatch *hostwatch_free(HostWatch *hw);
 void hostwatch_set_callbacks(HostWatch *hw, hostwatch_state_fn on_state, hostwatch_address_fn on_address,
                              void *userdata);
 
+/* key: "TYPE BASE64" as in ssh_host_*_key.pub; fingerprint: "SHA256:..." as ssh-keygen -l
+ * prints it. Called once per machine added with hostwatch_add_machine_tofu(). Since 0.2. */
+typedef void (*hostwatch_key_learned_fn)(HostWatch *hw, const char *name, const char *key, const char *fingerprint,
+                                         void *userdata);
+void hostwatch_set_key_learned_callback(HostWatch *hw, hostwatch_key_learned_fn on_key_learned, void *userdata);
+
 /* Runs on an sd-event loop (real clock only). detach undoes it; free detaches. */
 int hostwatch_attach_event(HostWatch *hw, sd_event *event, int64_t priority);
 int hostwatch_detach_event(HostWatch *hw);
@@ -157,6 +163,14 @@ uint64_t hostwatch_now(HostWatch *hw);
  * read, -EBUSY when another watcher holds the channel (the lock file CHANNEL.lock). The
  * machine starts discovering at once. */
 int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *config);
+/* Trust on first use (since 0.2): as hostwatch_add_machine(), with host_key and
+ * known_hosts both NULL and ssh_identity required (else -EINVAL: a key exchange alone
+ * proves nothing about who answered). The first probe whose key exchange AND login both
+ * succeed pins the key it saw and reports it (hostwatch_set_key_learned_callback), before
+ * the machine is reported VERIFIED; from then on that key is the machine's pin like a
+ * configured one: another key later is a KEY_MISMATCH, never a new pin. The caller keeps
+ * the learned key and passes it as host_key when it adds the machine again. */
+int hostwatch_add_machine_tofu(HostWatch *hw, const HostWatchMachineConfig *config);
 /* Completes at once in every state (an SSH handshake in progress is dropped). -ENOENT. */
 int hostwatch_remove_machine(HostWatch *hw, const char *name);
 
