@@ -32,7 +32,9 @@ struct Channel {
         char *path;
         ChannelHints hints;
         int fd;
-        int lock_fd;                    /* PATH.lock, held while the channel exists */
+        ChannelLocks *locks, *own_locks; /* own_locks: none was given, a private one */
+        struct LockDir *lock_dir;       /* where this channel's byte is locked; NULL: none */
+        uint64_t lock_offset;
         uint64_t generation;
         ProtoReader *reader;
         ProtoOutbox *outbox;
@@ -62,24 +64,165 @@ static void account(Channel *c, size_t transient) {
 }
 
 /* A second client of QEMU's socket is accepted into the backlog and then hears nothing
- * (virtio-serial.md): two watchers of one port must not both run. A lock file beside the
- * socket says who holds it; where none can be made (read-only directory) we go without. */
-static int take_lock(Channel *c) {
-        _cleanup_free_ char *lock = NULL;
-        _cleanup_close_ int fd = -EBADF;
+ * (virtio-serial.md): two watchers of one port must not both run. One lock file per
+ * channel directory (netguard-hostwatch.lock) holds an OFD byte-range lock per channel,
+ * one byte at an offset hashed from the socket's file name: one fd per directory, not per
+ * machine (10,000 machines fit the usual 20,000 open-file limit), and like flock the
+ * kernel drops the locks when the daemon exits or crashes. Two names whose 62-bit hashes
+ * collide would refuse each other (EBUSY, the safe direction: never both watched); for
+ * 10,000 names the odds are about 1 in 10^11. OFD locks do not conflict within one open
+ * file, so the channels held through one are kept in a sorted list as well. */
+#define LOCK_FILE "netguard-hostwatch.lock"
 
-        if (asprintf(&lock, "%s.lock", c->path) < 0)
+typedef struct LockDir {
+        char *dir;
+        int fd;                         /* -EBADF: no lock file could be made, go without */
+        uint64_t *held;                 /* sorted offsets of the channels locked here */
+        size_t n_held, allocated;
+} LockDir;
+
+struct ChannelLocks {
+        LockDir **dirs;
+        size_t n_dirs;
+};
+
+int channel_locks_new(ChannelLocks **ret) {
+        ChannelLocks *l = calloc(1, sizeof *l);
+
+        if (!l)
                 return -ENOMEM;
-        fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-        if (fd < 0)
-                return 0;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-                return errno == EWOULDBLOCK ? -EBUSY : 0;
-        c->lock_fd = TAKE_FD(fd);
+        *ret = l;
         return 0;
 }
 
-int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
+static void lock_dir_free(LockDir *d) {
+        if (d->fd >= 0)
+                close(d->fd);
+        free(d->held);
+        free(d->dir);
+        free(d);
+}
+
+ChannelLocks *channel_locks_free(ChannelLocks *l) {
+        if (!l)
+                return NULL;
+        for (size_t i = 0; i < l->n_dirs; i++)
+                lock_dir_free(l->dirs[i]);
+        free(l->dirs);
+        return mfree(l);
+}
+
+/* FNV-1a, 62 bits: an offset with room for its byte below OFF_MAX. */
+static uint64_t lock_offset_of(const char *name) {
+        uint64_t h = 0xcbf29ce484222325u;
+
+        for (; *name; name++)
+                h = (h ^ (uint8_t) *name) * 0x100000001b3u;
+        return h >> 2;
+}
+
+static size_t held_find(const LockDir *d, uint64_t off) {
+        size_t lo = 0, hi = d->n_held;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (d->held[mid] < off)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static int lock_dir_get(ChannelLocks *l, const char *path, LockDir **ret) {
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *dir = slash ? strndup(path, (size_t) (slash - path + 1)) : strdup("./");
+        _cleanup_free_ char *file = NULL;
+        LockDir **a, *d;
+
+        if (!dir)
+                return -ENOMEM;
+        for (size_t i = 0; i < l->n_dirs; i++)
+                if (strcmp(l->dirs[i]->dir, dir) == 0) {
+                        *ret = l->dirs[i];
+                        return 0;
+                }
+        if (asprintf(&file, "%s" LOCK_FILE, dir) < 0)
+                return -ENOMEM;
+        a = reallocarray(l->dirs, l->n_dirs + 1, sizeof *a);
+        if (!a)
+                return -ENOMEM;
+        l->dirs = a;
+        d = calloc(1, sizeof *d);
+        if (!d)
+                return -ENOMEM;
+        d->dir = TAKE_PTR(dir);
+        d->fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (d->fd < 0)
+                d->fd = -EBADF;
+        l->dirs[l->n_dirs++] = d;
+        *ret = d;
+        return 0;
+}
+
+static int lock_byte(int fd, short type, uint64_t off) {
+        struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = (off_t) off, .l_len = 1 };
+
+        return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+static int take_lock(Channel *c) {
+        const char *slash = strrchr(c->path, '/');
+        uint64_t off = lock_offset_of(slash ? slash + 1 : c->path);
+        LockDir *d;
+        size_t at;
+        int r;
+
+        r = lock_dir_get(c->locks, c->path, &d);
+        if (r < 0)
+                return r;
+        if (d->fd < 0)
+                return 0;       /* read-only directory: go without */
+        at = held_find(d, off);
+        if (at < d->n_held && d->held[at] == off)
+                return -EBUSY;  /* this process watches it already */
+        if (d->n_held == d->allocated) {
+                size_t n = d->allocated ? d->allocated * 2 : 16;
+                uint64_t *h = reallocarray(d->held, n, sizeof *h);
+                if (!h)
+                        return -ENOMEM;
+                d->held = h;
+                d->allocated = n;
+        }
+        r = lock_byte(d->fd, F_WRLCK, off);
+        if (r == -EAGAIN || r == -EACCES)
+                return -EBUSY;
+        if (r < 0)
+                return 0;       /* a file system without OFD locks: go without, as before */
+        memmove(d->held + at + 1, d->held + at, (d->n_held - at) * sizeof *d->held);
+        d->held[at] = off;
+        d->n_held++;
+        c->lock_dir = d;
+        c->lock_offset = off;
+        return 0;
+}
+
+static void release_lock(Channel *c) {
+        LockDir *d = c->lock_dir;
+        size_t at;
+
+        if (!d)
+                return;
+        (void) lock_byte(d->fd, F_UNLCK, c->lock_offset);
+        at = held_find(d, c->lock_offset);
+        if (at < d->n_held && d->held[at] == c->lock_offset) {
+                memmove(d->held + at, d->held + at + 1, (d->n_held - at - 1) * sizeof *d->held);
+                d->n_held--;
+        }
+        c->lock_dir = NULL;
+}
+
+int channel_new(const char *path, ChannelLocks *locks, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
                 Channel **ret) {
         _cleanup_(channel_freep) Channel *c = calloc(1, sizeof *c);
         struct sockaddr_un sa;
@@ -87,12 +230,19 @@ int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn r
 
         if (!c)
                 return -ENOMEM;
-        c->fd = c->lock_fd = -EBADF;
+        c->fd = -EBADF;
         if (strlen(path) >= sizeof sa.sun_path)
                 return -ENAMETOOLONG;
         c->path = strdup(path);
         if (!c->path)
                 return -ENOMEM;
+        if (!locks) {
+                r = channel_locks_new(&c->own_locks);
+                if (r < 0)
+                        return r;
+                locks = c->own_locks;
+        }
+        c->locks = locks;
         r = take_lock(c);
         if (r < 0)
                 return r;
@@ -100,9 +250,6 @@ int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn r
         if (c->hints.heartbeat_interval_ms == 0)
                 c->hints.heartbeat_interval_ms = 5000;
         r = proto_reader_new(&c->reader);
-        if (r < 0)
-                return r;
-        r = proto_outbox_new(&c->outbox);
         if (r < 0)
                 return r;
         proto_dedup_init(&c->dedup);
@@ -131,8 +278,8 @@ Channel *channel_free(Channel *c) {
                 return NULL;
         if (c->fd >= 0)
                 close(c->fd);
-        if (c->lock_fd >= 0)
-                close(c->lock_fd);
+        release_lock(c);
+        channel_locks_free(c->own_locks);
         proto_reader_free(c->reader);
         proto_outbox_free(c->outbox);
         free(c->path);
@@ -198,6 +345,12 @@ static int send_message(Channel *c, uint64_t now, ProtoMessage *m) {
         if (n < 0)
                 return n;
         if (m->flags & PROTO_FLAG_ACK_REQUEST) {
+                /* made on demand and freed when empty: idle channels hold none (1.5 KiB) */
+                if (!c->outbox) {
+                        r = proto_outbox_new(&c->outbox);
+                        if (r < 0)
+                                return r;
+                }
                 r = proto_outbox_add(c->outbox, buf, (size_t) n);
                 if (r < 0)
                         return r;
@@ -377,8 +530,10 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
         }
         case PROTO_TYPE_ACK:
                 (void) proto_outbox_ack(c->outbox, m.ack.seq);
-                if (proto_outbox_count(c->outbox) == 0)
+                if (proto_outbox_count(c->outbox) == 0) {
                         c->resend_at = 0;
+                        c->outbox = proto_outbox_free(c->outbox);
+                }
                 account(c, 0);
                 break;
         case PROTO_TYPE_ADDRESSES:
@@ -473,6 +628,10 @@ void channel_dispatch(Channel *c, uint64_t now, const ChannelHandler *h, void *u
                         pause_until(c, now + (uint64_t) (-c->bytes.tokens * USEC_PER_SEC / CHANNEL_BYTES_PER_SEC) + 1);
                         return;
                 }
+                /* A short read emptied the socket (a heartbeat): no recv just for EAGAIN;
+                 * if more came meanwhile, epoll says so again. */
+                if ((size_t) n < sizeof buf)
+                        break;
         }
 }
 

@@ -59,8 +59,14 @@ typedef struct ChannelHandler {
         void (*txn)(void *userdata, const ProtoTxn *txn);
 } ChannelHandler;
 
-/* -EBUSY: another watcher holds PATH.lock. */
-int channel_new(const char *path, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
+/* The channel locks of one watcher (see channel.c): one open lock file per directory. */
+typedef struct ChannelLocks ChannelLocks;
+int channel_locks_new(ChannelLocks **ret);
+ChannelLocks *channel_locks_free(ChannelLocks *l);
+
+/* -EBUSY: another watcher (or this one) holds the channel's byte in DIR/netguard-hostwatch.lock.
+ * locks: NULL gives the channel a lock file of its own. */
+int channel_new(const char *path, ChannelLocks *locks, const ChannelHints *hints, backoff_random_fn random, void *random_userdata,
                 Channel **ret);
 Channel *channel_free(Channel *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Channel *, channel_free);

@@ -31,6 +31,9 @@
 #define LEASE_FILES_MAX 8
 #define MAX_IN_FLIGHT_DEFAULT 64
 #define EPOLL_BATCH 64
+#define EVENT_INTERVAL_USEC (20 * USEC_PER_MSEC)
+#define EVENT_BURST 2
+#define EVENT_TIMER_ACCURACY_USEC (20 * USEC_PER_MSEC)
 
 typedef enum WatchKind {
         WATCH_CHANNEL,
@@ -107,6 +110,7 @@ struct HostWatch {
         size_t n_graveyard;
         unsigned dispatching;
         NeighbourTable *neighbours;
+        ChannelLocks *locks;            /* one lock file per channel directory */
         hostwatch_state_fn on_state;
         hostwatch_address_fn on_address;
         void *userdata;
@@ -448,6 +452,17 @@ static void transition(HwMachine *m, HostWatchState old, unsigned actions, Machi
         }
         apply_after(m, actions, now);
         reschedule(m);
+}
+
+/* Verified, and the agent is alive (heartbeats for its snapshot) and reports the address
+ * proven: nothing moved, so no SSH round is needed yet (STATES.md). */
+static bool agent_vouches(HwMachine *m, uint64_t now) {
+        if (m->sm.state != HOSTWATCH_STATE_VERIFIED || !m->channel || !channel_agent_alive(m->channel, now))
+                return false;
+        for (size_t i = 0; i < m->n_agent; i++)
+                if (ip_addr_equal(&m->agent[i], &m->verified))
+                        return true;
+        return false;
 }
 
 static void handle(HwMachine *m, MachineEvent e) {
@@ -871,7 +886,7 @@ static int add_machine(HostWatch *hw, const HostWatchMachineConfig *c, bool tofu
         if (c->channel) {
                 ChannelHints h = hw->hints;
                 memcpy(h.mgmt_mac, m->mac, 6);
-                r = channel_new(c->channel, &h, random_of, hw, &m->channel);
+                r = channel_new(c->channel, hw->locks, &h, random_of, hw, &m->channel);
                 if (r < 0)
                         return r;
         }
@@ -1075,7 +1090,7 @@ int hostwatch_process(HostWatch *hw) {
                         update_channel_watch(m);
                 }
                 if (!m->removed && m->sm.deadline_usec <= now)
-                        handle(m, MACHINE_EVENT_DEADLINE);
+                        handle(m, agent_vouches(m, now) ? MACHINE_EVENT_VOUCHED : MACHINE_EVENT_DEADLINE);
                 if (!m->removed)
                         (void) heap_add(hw, m);         /* its slot was kept: cannot fail */
         }
@@ -1134,8 +1149,15 @@ int hostwatch_attach_event(HostWatch *hw, sd_event *event, int64_t priority) {
                         return r;
         }
         r = sd_event_add_io(hw->event, &hw->io_source, hw->epoll_fd, EPOLLIN, on_io, hw);
+        /* 10,000 machines' heartbeats are 2,000 wakeups a second one by one; at most
+         * EVENT_BURST dispatches per EVENT_INTERVAL, the rest wait and go in one batch
+         * (a few ms later; a quiet host never reaches the limit). Timers are seconds
+         * long, so their wakeups may be coalesced by EVENT_TIMER_ACCURACY. */
         if (r >= 0)
-                r = sd_event_add_time(hw->event, &hw->time_source, CLOCK_MONOTONIC, UINT64_MAX, 0, on_time, hw);
+                r = sd_event_source_set_ratelimit(hw->io_source, EVENT_INTERVAL_USEC, EVENT_BURST);
+        if (r >= 0)
+                r = sd_event_add_time(hw->event, &hw->time_source, CLOCK_MONOTONIC, UINT64_MAX,
+                                      EVENT_TIMER_ACCURACY_USEC, on_time, hw);
         if (r >= 0)
                 r = sd_event_source_set_priority(hw->io_source, priority);
         if (r >= 0)
@@ -1194,6 +1216,8 @@ int hostwatch_new(HostWatch **ret, const HostWatchConfig *config) {
         hw->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (hw->epoll_fd < 0)
                 return -errno;
+        if (channel_locks_new(&hw->locks) < 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(hw);
         return 0;
 }
@@ -1230,6 +1254,7 @@ HostWatch *hostwatch_free(HostWatch *hw) {
         free(hw->index);
         (void) hostwatch_detach_event(hw);
         neighbour_table_free(hw->neighbours);
+        channel_locks_free(hw->locks);
         if (hw->epoll_fd >= 0)
                 close(hw->epoll_fd);
         return mfree(hw);

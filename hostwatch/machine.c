@@ -49,6 +49,7 @@ static unsigned enter_verified(Machine *m, uint64_t now) {
                 m->txn_lost = false;
         }
         backoff_reset(&m->backoff);
+        m->proven_usec = now;
         enter(m, HOSTWATCH_STATE_VERIFIED, now, now + MACHINE_REVERIFY_USEC);
         return MACHINE_ACTION_ABORT_PROBE | MACHINE_ACTION_REACHED;
 }
@@ -108,13 +109,20 @@ unsigned machine_handle(Machine *m, MachineEvent e, uint64_t now) {
                 case MACHINE_EVENT_NO_CANDIDATE:
                 case MACHINE_EVENT_SLOT:
                 case MACHINE_EVENT_RECHECK:
+                case MACHINE_EVENT_VOUCHED:
                 case _MACHINE_EVENT_MAX:
                 case _MACHINE_EVENT_INVALID:
                         return 0;
                 }
                 return 0;
         case HOSTWATCH_STATE_VERIFIED:
-                if (e == MACHINE_EVENT_DEADLINE || e == MACHINE_EVENT_NEW_ADDRESS || e == MACHINE_EVENT_RECHECK) {
+                /* The agent vouches: the next look in 30 s, SSH only when the proof is old. */
+                if (e == MACHINE_EVENT_VOUCHED && now - m->proven_usec < MACHINE_VOUCHED_MAX_USEC) {
+                        m->deadline_usec = now + MACHINE_REVERIFY_USEC;
+                        return 0;
+                }
+                if (e == MACHINE_EVENT_DEADLINE || e == MACHINE_EVENT_VOUCHED || e == MACHINE_EVENT_NEW_ADDRESS ||
+                    e == MACHINE_EVENT_RECHECK) {
                         /* A new address is not proven yet; a re-check of the same one keeps
                          * the proof until it fails (and a failure is then a loss). */
                         if (e == MACHINE_EVENT_NEW_ADDRESS)
@@ -194,6 +202,7 @@ const char *machine_event_to_string(MachineEvent e) {
                 [MACHINE_EVENT_NEW_ADDRESS] = "new-address",
                 [MACHINE_EVENT_DEADLINE] = "deadline",
                 [MACHINE_EVENT_RECHECK] = "recheck",
+                [MACHINE_EVENT_VOUCHED] = "vouched",
         };
         return e >= 0 && e < _MACHINE_EVENT_MAX ? table[e] : NULL;
 }

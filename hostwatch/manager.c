@@ -367,7 +367,7 @@ static int add_to_library(Manager *m, Managed *x, char **ret_error) {
                                         : "host-key is not a key libssh can read: copy the guest's ssh_host_*_key.pub line";
                 break;
         case -EBUSY:
-                what = "another watcher holds this channel (its .lock file): stop it, or remove the machine there";
+                what = "another watcher holds this channel (a lock in netguard-hostwatch.lock beside it): stop it, or remove the machine there";
                 break;
         case -EEXIST:
                 what = "a machine of this name is watched already";

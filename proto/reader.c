@@ -11,8 +11,34 @@ struct ProtoReader {
         bool eof;
         ProtoFrame frame;
         ProtoReaderStats stats;
-        uint8_t buf[PROTO_FRAME_MAX];
+        size_t size;            /* of buf: grows to PROTO_FRAME_MAX only while a frame needs it */
+        uint8_t *buf;
 };
+
+/* Heartbeats and small snapshots fit; 10,000 idle channels on a host hold this each, not
+ * a maximal frame each. */
+#define READER_SIZE_MIN 512
+
+static size_t size_for(size_t n) {
+        size_t s = READER_SIZE_MIN;
+
+        while (s < n && s < PROTO_FRAME_MAX)
+                s *= 2;
+        return s < PROTO_FRAME_MAX ? s : PROTO_FRAME_MAX;
+}
+
+static int resize(ProtoReader *r, size_t size) {
+        uint8_t *b;
+
+        if (size == r->size)
+                return 0;
+        b = realloc(r->buf, size);
+        if (!b)
+                return -ENOMEM;
+        r->buf = b;
+        r->size = size;
+        return 0;
+}
 
 int proto_reader_new(ProtoReader **ret) {
         ProtoReader *r;
@@ -22,6 +48,12 @@ int proto_reader_new(ProtoReader **ret) {
         r = malloc(sizeof(ProtoReader));
         if (!r)
                 return -ENOMEM;
+        r->buf = malloc(READER_SIZE_MIN);
+        if (!r->buf) {
+                free(r);
+                return -ENOMEM;
+        }
+        r->size = READER_SIZE_MIN;
         r->start = r->end = r->need = 0;
         r->eof = false;
         r->frame = (ProtoFrame) {};
@@ -31,6 +63,8 @@ int proto_reader_new(ProtoReader **ret) {
 }
 
 ProtoReader *proto_reader_free(ProtoReader *r) {
+        if (r)
+                free(r->buf);
         free(r);
         return NULL;
 }
@@ -53,11 +87,22 @@ size_t proto_reader_feed(ProtoReader *r, const uint8_t *data, size_t size) {
         /* Everything consumed: write at the front again, so a steady trickle (heartbeats)
          * keeps touching the same page instead of walking the whole 64 KiB into memory
          * (10,000 idle channels on a host: 25 KiB each after minutes, 64 KiB in the end). */
-        if (r->start == r->end)
+        if (r->start == r->end) {
                 r->start = r->end = 0;
-        if (r->end == sizeof(r->buf))
+                /* empty again after a large frame: give the memory back */
+                if (r->size > READER_SIZE_MIN && size <= READER_SIZE_MIN)
+                        (void) resize(r, READER_SIZE_MIN);
+        }
+        if (r->end == r->size)
                 compact(r);
-        n = sizeof(r->buf) - r->end;
+        /* Takes what a PROTO_FRAME_MAX buffer would take, as it always did. */
+        if (r->size - r->end < size && r->size < PROTO_FRAME_MAX &&
+            resize(r, size_for(r->end + size)) < 0 && r->end == r->size) {
+                /* no memory to grow and no room: drop the buffered bytes, so callers advance */
+                r->stats.skipped += r->end - r->start;
+                r->start = r->end = r->need = 0;
+        }
+        n = r->size - r->end;
         if (n > size)
                 n = size;
         memcpy(r->buf + r->end, data, n);
@@ -160,6 +205,7 @@ void proto_reader_reset(ProtoReader *r) {
         r->stats.skipped += r->end - r->start;
         r->start = r->end = r->need = 0;
         r->eof = false;
+        (void) resize(r, READER_SIZE_MIN);
 }
 
 const ProtoReaderStats *proto_reader_get_stats(const ProtoReader *r) {

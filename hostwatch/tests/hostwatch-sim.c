@@ -4,9 +4,14 @@
  * the host connects says HELLO, sends one ADDRESSES snapshot (PREFIX + i+1, an IPv6
  * documentation address by default) and then a HEARTBEAT every --heartbeat ms (spread
  * over the interval, so the host sees a steady trickle, not bursts). What the host sends
- * is read and dropped. With --config FILE it writes the daemon's config for these guests
+ * is read; frames that ask for an ACK (HOST_REACHED, HOST_LOST) get one, as the agent
+ * gives it (else the host resends them every 2 s), the rest is dropped. With --config FILE it writes the daemon's config for these guests
  * first. Prints "ready" when every socket listens and "accept NAME N" on each connection
- * (N counts the connections of that guest), so a test can tell who reconnected. */
+ * (N counts the connections of that guest), so a test can tell who reconnected.
+ * A guest holds 2 fds (listening, connected): --first F runs guests F..F+COUNT-1, so that
+ * guests beyond one process's open-file limit are split over several processes.
+ * --hosts K: guest i reports PREFIX + (i mod K) + 1, so that K real sshds can answer for
+ * every guest (the bench's idle phase, where every machine is verified). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -21,9 +26,11 @@
 #include <unistd.h>
 
 #include "guest-sim.h"
+#include "proto/reader.h"
 
 typedef struct Guest {
         GuestSim sim;
+        ProtoReader *reader;
         unsigned accepts;
         uint64_t next_heartbeat;
 } Guest;
@@ -69,15 +76,17 @@ int main(int argc, char **argv) {
                 { "key", required_argument, NULL, 'k' },
                 { "max-in-flight", required_argument, NULL, 'm' },
                 { "config-count", required_argument, NULL, 'n' },
+                { "first", required_argument, NULL, 'f' },
+                { "hosts", required_argument, NULL, 'H' },
                 {},
         };
         const char *prefix = "2001:db8:1::", *config = NULL, *key = NULL;
-        unsigned heartbeat = 5000, max_in_flight = 64, count, config_count = 0;
+        unsigned heartbeat = 5000, max_in_flight = 64, count, config_count = 0, first = 0, hosts = 0;
         struct rlimit rl;
         Guest *g;
         int ep, c;
 
-        while ((c = getopt_long(argc, argv, "p:b:c:k:m:n:", opts, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "p:b:c:k:m:n:f:H:", opts, NULL)) >= 0)
                 switch (c) {
                 case 'p':
                         prefix = optarg;
@@ -97,16 +106,22 @@ int main(int argc, char **argv) {
                 case 'n':
                         config_count = (unsigned) atoi(optarg);
                         break;
+                case 'f':
+                        first = (unsigned) atoi(optarg);
+                        break;
+                case 'H':
+                        hosts = (unsigned) atoi(optarg);
+                        break;
                 default:
                         return 2;
                 }
         if (argc - optind != 2 || heartbeat < 100) {
                 fprintf(stderr, "usage: hostwatch-sim [--prefix V6PREFIX] [--heartbeat MS] [--config FILE --key KEY "
-                                "[--config-count N] [--max-in-flight N]] DIR COUNT\n");
+                                "[--config-count N] [--max-in-flight N]] [--first F] [--hosts K] DIR COUNT\n");
                 return 2;
         }
         count = (unsigned) atoi(argv[optind + 1]);
-        if (count == 0 || count > 65000)
+        if (count == 0 || count > 65000 || first > 65000 || first + count > 65000)
                 return 2;
         if (config) {
                 int r = write_config(config, argv[optind], config_count ? config_count : count, prefix,
@@ -130,7 +145,7 @@ int main(int argc, char **argv) {
                 char path[108];
                 struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t) i << 1 };
 
-                snprintf(path, sizeof path, "%s/vm%u.sock", argv[optind], i);
+                snprintf(path, sizeof path, "%s/vm%u.sock", argv[optind], first + i);
                 if (guest_sim_listen(&g[i].sim, path) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, g[i].sim.listen_fd, &ev) < 0) {
                         fprintf(stderr, "cannot listen on %s: %m\n", path);
                         return 1;
@@ -158,9 +173,12 @@ int main(int argc, char **argv) {
                                         guest_sim_close(&x->sim, false);
                                 if (guest_sim_accept(&x->sim, 0) < 0)
                                         continue;
+                                if (!x->reader && proto_reader_new(&x->reader) < 0)
+                                        return 1;
+                                proto_reader_reset(x->reader);
                                 (void) epoll_ctl(ep, EPOLL_CTL_ADD, x->sim.fd, &cev);
-                                snprintf(name, sizeof name, "vm%u", i);
-                                (void) address_of(prefix, i, addr, sizeof addr);
+                                snprintf(name, sizeof name, "vm%u", first + i);
+                                (void) address_of(prefix, hosts ? (first + i) % hosts : first + i, addr, sizeof addr);
                                 snprintf(full, sizeof full, "%s/64", addr);
                                 (void) guest_sim_hello(&x->sim, name);
                                 (void) guest_sim_addresses(&x->sim, "eth0", addrs);
@@ -174,6 +192,19 @@ int main(int argc, char **argv) {
                                 if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
                                         (void) epoll_ctl(ep, EPOLL_CTL_DEL, x->sim.fd, NULL);
                                         guest_sim_close(&x->sim, false);
+                                        continue;
+                                }
+                                for (size_t off = 0; r > 0 && off < (size_t) r;) {
+                                        const ProtoFrame *f;
+                                        off += proto_reader_feed(x->reader, (const uint8_t *) buf + off, (size_t) r - off);
+                                        for (int e; (e = proto_reader_next(x->reader, &f)) >= 0;) {
+                                                if (e > 0)
+                                                        continue;       /* a bad candidate skipped */
+                                                if (!f)
+                                                        break;
+                                                if (f->flags & PROTO_FLAG_ACK_REQUEST)
+                                                        (void) guest_sim_ack(&x->sim, f->seq);
+                                        }
                                 }
                         }
                 }

@@ -3,7 +3,10 @@
  * (the non-sd-event example) and once by sd-event: reports, QEMU-style close and reopen,
  * UTF-8, removal from a callback, and a hostile guest beside a well-behaved one.
  * Runs in a network namespace of its own (SSH probes go nowhere); needs root for that. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -247,7 +251,7 @@ static void test_outbox(void **state) {
 
         assert_int_equal(ip_addr_from_string("192.0.2.58", AF_INET, &a), 0);
         assert_int_equal(guest_sim_listen(&g, path), 0);
-        assert_int_equal(channel_new(path, &hints, NULL, NULL, &c), 0);
+        assert_int_equal(channel_new(path, NULL, &hints, NULL, NULL, &c), 0);
         channel_tick(c, now);
         assert_true(channel_get_fd(c) >= 0);
         assert_int_equal(guest_sim_accept(&g, 1000), 0);
@@ -363,19 +367,76 @@ static void test_txn(void **state) {
         hostwatch_free(hw);
 }
 
-/* One watcher per QEMU socket: a second one is refused while the first holds it. */
+static unsigned count_fds(void) {
+        unsigned n = 0;
+        DIR *d = opendir("/proc/self/fd");
+
+        assert_non_null(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+/* One watcher per QEMU socket: a second one is refused while the first holds it, in
+ * another watcher, in the same one, and in another process until that one dies (kill -9
+ * leaves no lock behind). The locks of one directory cost one fd, not one per channel. */
 static void test_lock(void **state) {
-        _cleanup_free_ char *path = sock_path("lock");
+        _cleanup_free_ char *path = sock_path("lock"), *other = sock_path("lock-other");
         const char *const nets[] = { "192.0.2.0/24", NULL };
         HostWatchMachineConfig c = { .name = "vm1", .channel = path, .macaddress = MAC, .networks = nets,
                                      .host_key = PIN };
+        HostWatchMachineConfig c2 = c, dup = c;
         Seen s1 = {}, s2 = {};
         HostWatch *a = new_hw(&s1), *b = new_hw(&s2);
+        int p[2];
+        unsigned fds;
+        pid_t pid;
+        char x;
 
+        c2.name = "vm2";
+        c2.channel = other;
+        dup.name = "vm1-again";
         assert_int_equal(hostwatch_add_machine(a, &c), 0);
         assert_int_equal(hostwatch_add_machine(b, &c), -EBUSY);
+        assert_int_equal(hostwatch_add_machine(a, &dup), -EBUSY);
+        assert_int_equal(hostwatch_add_machine(b, &c2), 0);     /* same directory, its own byte */
         assert_int_equal(hostwatch_remove_machine(a, "vm1"), 0);
         assert_int_equal(hostwatch_add_machine(b, &c), 0);
+        assert_int_equal(hostwatch_remove_machine(b, "vm1"), 0);
+
+        fds = count_fds();
+        for (unsigned i = 0; i < 50; i++) {
+                char name[16], ch[128];
+                HostWatchMachineConfig m = c;
+                snprintf(name, sizeof name, "many%u", i);
+                snprintf(ch, sizeof ch, "%s/many%u.sock", dir, i);
+                m.name = name;
+                m.channel = ch;
+                assert_int_equal(hostwatch_add_machine(a, &m), 0);
+        }
+        assert_true(count_fds() <= fds + 1);    /* the directory's lock file, once */
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                HostWatch *h;
+                char ok = 0;
+                if (hostwatch_new(&h, NULL) == 0 && hostwatch_add_machine(h, &c) == 0)
+                        ok = 1;
+                (void) !write(p[1], &ok, 1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], &x, 1), 1);
+        close(p[0]);
+        assert_int_equal(x, 1);
+        assert_int_equal(hostwatch_add_machine(a, &c), -EBUSY);
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        assert_int_equal(waitpid(pid, NULL, 0), pid);
+        assert_int_equal(hostwatch_add_machine(a, &c), 0);
         hostwatch_free(a);
         hostwatch_free(b);
 }

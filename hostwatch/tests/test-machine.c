@@ -190,6 +190,29 @@ static void test_recheck(void **state) {
         }
 }
 
+/* At the verified deadline an agent that vouches for the address (alive, reporting it)
+ * keeps the machine verified without SSH until the proof is MACHINE_VOUCHED_MAX_USEC old;
+ * then, or without it, SSH again. Elsewhere it means nothing. */
+static void test_vouched(void **state) {
+        Machine m;
+        uint64_t now = reach(&m, S(VERIFIED), false), t = now + MACHINE_REVERIFY_USEC;
+
+        assert_int_equal(machine_handle(&m, E(VOUCHED), t), 0);
+        assert_int_equal(m.state, S(VERIFIED));
+        assert_int_equal(m.deadline_usec, t + MACHINE_REVERIFY_USEC);
+        assert_int_equal(machine_handle(&m, E(VOUCHED), now + MACHINE_VOUCHED_MAX_USEC), A(DISCOVER));
+        assert_int_equal(m.state, S(DISCOVERING));
+        assert_true(m.verified);
+        assert_non_null(machine_event_to_string(E(VOUCHED)));
+        for (HostWatchState s = 0; s < S(REMOVED); s++) {
+                if (s == S(VERIFIED))
+                        continue;
+                now = reach(&m, s, true);
+                assert_int_equal(machine_handle(&m, E(VOUCHED), now + 1), 0);
+                assert_int_equal(m.state, s);
+        }
+}
+
 /* The agent's report of a new address skips every wait. */
 static void test_new_address_skips_wait(void **state) {
         static const HostWatchState from[] = { S(QUEUED), S(CONNECTING), S(AUTHENTICATING), S(VERIFIED),
@@ -391,6 +414,7 @@ int main(void) {
                 cmocka_unit_test(test_ignored_events),
                 cmocka_unit_test(test_remove_everywhere),
                 cmocka_unit_test(test_recheck),
+                cmocka_unit_test(test_vouched),
                 cmocka_unit_test(test_txn_begin_everywhere),
                 cmocka_unit_test(test_txn_proof),
                 cmocka_unit_test(test_txn_lost),

@@ -160,8 +160,8 @@ int hostwatch_process(HostWatch *hw);
 uint64_t hostwatch_now(HostWatch *hw);
 
 /* -EEXIST for a name in use, -EINVAL for a bad field, -ENOKEY when no pinned key could be
- * read, -EBUSY when another watcher holds the channel (the lock file CHANNEL.lock). The
- * machine starts discovering at once. */
+ * read, -EBUSY when another watcher holds the channel (its lock in the channel directory's
+ * netguard-hostwatch.lock). The machine starts discovering at once. */
 int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *config);
 /* Trust on first use (since 0.2): as hostwatch_add_machine(), with host_key and
  * known_hosts both NULL and ssh_identity required (else -EINVAL: a key exchange alone
