@@ -44,6 +44,10 @@ run=$(mktemp -d /tmp/netguard-qemu.XXXXXX)
 qemu_finish() {
         local rc=$?
         if declare -F qemu_on_exit >/dev/null; then qemu_on_exit || true; fi
+        if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -S "$run/qmp.sock" ]; then
+                echo "--- the agent's journal (tail)"
+                timeout 60 "$vm" ssh "$run" "journalctl -u netguard-agent -o short-monotonic --no-pager | tail -60" 2>&1 || true
+        fi
         "$vm" down "$run" || true
         if ! "$vm" check-clean "$run"; then
                 echo "FAIL: the run left something behind"
