@@ -13,6 +13,8 @@
 struct NeighbourTable {
         struct nl_sock *sock;
         int udp_fd;
+        struct nl_cache *cache;         /* the last dump, shared by the lookups of its second */
+        uint64_t cache_usec;
 };
 
 int neighbour_table_new(NeighbourTable **ret) {
@@ -35,6 +37,8 @@ int neighbour_table_new(NeighbourTable **ret) {
 NeighbourTable *neighbour_table_free(NeighbourTable *t) {
         if (!t)
                 return NULL;
+        if (t->cache)
+                nl_cache_free(t->cache);
         nl_socket_free(t->sock);
         if (t->udp_fd >= 0)
                 close(t->udp_fd);
@@ -78,17 +82,26 @@ static void visit(struct nl_object *o, void *userdata) {
         s->found++;
 }
 
-int neighbour_table_find(NeighbourTable *t, const uint8_t mac[static 6], ip_addr *ret, size_t max) {
-        struct nl_cache *cache = NULL;
+int neighbour_table_find(NeighbourTable *t, const uint8_t mac[static 6], uint64_t now_usec, ip_addr *ret,
+                         size_t max) {
         Search s = { .mac = mac, .ret = ret, .max = max };
 
-        if (rtnl_neigh_alloc_cache(t->sock, &cache) < 0)
-                return -EIO;
+        /* Thousands of machines in discovery look the table up many times a second; one
+         * dump serves all of them for a while (an entry newer than that waits one round). */
+        if (!t->cache || now_usec < t->cache_usec || now_usec - t->cache_usec >= NEIGHBOUR_CACHE_USEC) {
+                struct nl_cache *cache = NULL;
+
+                if (rtnl_neigh_alloc_cache(t->sock, &cache) < 0)
+                        return -EIO;
+                if (t->cache)
+                        nl_cache_free(t->cache);
+                t->cache = cache;
+                t->cache_usec = now_usec;
+        }
         for (s.pass = 0; s.pass < 2; s.pass++) {
                 s.seen = 0;
-                nl_cache_foreach(cache, visit, &s);
+                nl_cache_foreach(t->cache, visit, &s);
         }
-        nl_cache_free(cache);
         return (int) (s.found > INT32_MAX ? INT32_MAX : s.found);
 }
 

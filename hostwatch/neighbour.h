@@ -21,10 +21,16 @@ int neighbour_table_new(NeighbourTable **ret);
 NeighbourTable *neighbour_table_free(NeighbourTable *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(NeighbourTable *, neighbour_table_free);
 
-/* Dumps the table (the kernel answers a dump at once) and returns how many entries have
- * this link-layer address, usable ones first (reachable, then stale/delay/probe/permanent;
- * failed and incomplete entries are left out); up to max go into ret. */
-int neighbour_table_find(NeighbourTable *t, const uint8_t mac[static 6], ip_addr *ret, size_t max);
+/* How long one dump of the table answers lookups. */
+#define NEIGHBOUR_CACHE_USEC (1000u * 1000u)
+
+/* Dumps the table (the kernel answers a dump at once; a dump younger than
+ * NEIGHBOUR_CACHE_USEC at now_usec, CLOCK_MONOTONIC, is used again) and returns how many
+ * entries have this link-layer address, usable ones first (reachable, then
+ * stale/delay/probe/permanent; failed and incomplete entries are left out); up to max go
+ * into ret. */
+int neighbour_table_find(NeighbourTable *t, const uint8_t mac[static 6], uint64_t now_usec, ip_addr *ret,
+                         size_t max);
 
 /* Makes the kernel resolve every host address of an IPv4 subnet (one empty UDP datagram
  * to the discard port each, never waiting), so that a guest that has said nothing since

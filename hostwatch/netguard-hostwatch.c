@@ -73,9 +73,8 @@ static int run(int argc, char **argv) {
                 return 2;
         }
         raise_nofile();
-        /* Each channel has a 64 KiB frame buffer of which a steady guest touches a page:
-         * mapped on its own, the rest is never memory; from the heap, its neighbours'
-         * pages are (10,000 machines: about 23 KiB each instead of a few). */
+        /* A channel's frame buffer grows to 64 KiB while a large frame is read: mapped on
+         * its own, it is given back whole when it shrinks, not left in the heap. */
         (void) mallopt(M_MMAP_THRESHOLD, 32 * 1024);
         /* sd-event takes these through a signalfd: they must not be delivered first. */
         sigemptyset(&mask);
