@@ -25,7 +25,12 @@ typedef struct Managed {
         HostWatchState state;
         uint64_t backoff_waits;
         uint64_t learned_usec;          /* when the current address was learned, until verified */
-        StoreRecord saved;              /* what the state directory holds */
+        /* What the state directory holds: the address for every machine; the whole record,
+         * with its learned host key (STORE_HOST_KEY_MAX bytes), only for a machine that
+         * learned one (host-key: tofu), not 2 KiB for each of thousands of machines. */
+        char saved_address[46], saved_evidence[16];
+        uint64_t saved_verified_usec;
+        StoreRecord *saved_pin;
 } Managed;
 
 struct Manager {
@@ -171,6 +176,7 @@ static Managed *managed_free(Managed *x) {
         if (!x)
                 return NULL;
         hw_machine_def_done(&x->def);
+        free(x->saved_pin);
         return mfree(x);
 }
 
@@ -183,21 +189,52 @@ static uint64_t now_usec(clockid_t c) {
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000;
 }
 
+/* The record the state directory holds for x, as kept in memory. */
+static void saved_record(const Managed *x, StoreRecord *ret) {
+        if (x->saved_pin)
+                *ret = *x->saved_pin;
+        else
+                *ret = (StoreRecord) {};
+        snprintf(ret->address, sizeof ret->address, "%s", x->saved_address);
+        snprintf(ret->evidence, sizeof ret->evidence, "%s", x->saved_evidence);
+        ret->verified_realtime_usec = x->saved_verified_usec;
+}
+
+/* Keeps rec as what the state directory holds for x; -ENOMEM leaves the pin out. */
+static int keep_saved(Managed *x, const StoreRecord *rec) {
+        snprintf(x->saved_address, sizeof x->saved_address, "%s", rec->address);
+        snprintf(x->saved_evidence, sizeof x->saved_evidence, "%s", rec->evidence);
+        x->saved_verified_usec = rec->verified_realtime_usec;
+        if (!rec->host_key[0]) {
+                x->saved_pin = mfree(x->saved_pin);
+                return 0;
+        }
+        if (!x->saved_pin) {
+                x->saved_pin = malloc(sizeof *x->saved_pin);
+                if (!x->saved_pin)
+                        return -ENOMEM;
+        }
+        *x->saved_pin = *rec;
+        return 0;
+}
+
+static const char *saved_host_key(const Managed *x) {
+        return x->saved_pin && x->saved_pin->host_key[0] ? x->saved_pin->host_key : NULL;
+}
+
 static void save(Manager *m, Managed *x, const HostWatchWhere *w) {
-        StoreRecord rec = {};
+        StoreRecord rec;
         int r;
 
         if (!m->store)
                 return;
+        /* the learned pin rides along with every record */
+        saved_record(x, &rec);
         snprintf(rec.address, sizeof rec.address, "%s", w->address);
         snprintf(rec.evidence, sizeof rec.evidence, "%s", hostwatch_evidence_to_string(w->evidence));
         rec.verified_realtime_usec = now_usec(CLOCK_REALTIME);
-        /* the learned pin rides along with every record */
-        memcpy(rec.host_key, x->saved.host_key, sizeof rec.host_key);
-        memcpy(rec.host_key_fingerprint, x->saved.host_key_fingerprint, sizeof rec.host_key_fingerprint);
-        rec.host_key_learned_realtime_usec = x->saved.host_key_learned_realtime_usec;
         /* A re-proof of the same address changes nothing worth an fsync. */
-        if (strcmp(rec.address, x->saved.address) == 0 && strcmp(rec.evidence, x->saved.evidence) == 0)
+        if (strcmp(rec.address, x->saved_address) == 0 && strcmp(rec.evidence, x->saved_evidence) == 0)
                 return;
         r = store_save(m->store, x->def.name, &rec);
         if (r < 0) {
@@ -205,7 +242,7 @@ static void save(Manager *m, Managed *x, const HostWatchWhere *w) {
                      strerror(-r));
                 return;
         }
-        x->saved = rec;
+        (void) keep_saved(x, &rec);
 }
 
 static bool holds_slot(HostWatchState s) {
@@ -269,7 +306,7 @@ static void on_key_learned(HostWatch *hw, const char *name, const char *key, con
 
         if (!x)
                 return;
-        rec = x->saved;
+        saved_record(x, &rec);
         if (snprintf(rec.host_key, sizeof rec.host_key, "%s", key) >= (int) sizeof rec.host_key ||
             !store_host_key_valid(rec.host_key)) {
                 mlog(m, LOG_LEVEL_WARNING, name, NULL, NULL, "%s: the key learned on first use cannot be kept (%zu bytes)",
@@ -287,7 +324,8 @@ static void on_key_learned(HostWatch *hw, const char *name, const char *key, con
         else
                 mlog(m, LOG_LEVEL_NOTICE, name, NULL, NULL, "%s: host key pinned on first use: %s %s", name,
                      fingerprint, key);
-        x->saved = rec;
+        if (keep_saved(x, &rec) < 0)
+                mlog(m, LOG_LEVEL_ERR, name, NULL, NULL, "%s: out of memory keeping the learned host key", name);
 }
 
 /* The key a machine is pinned to now, and whether it was learned (host-key: tofu); NULL
@@ -297,8 +335,8 @@ int manager_get_host_key(Manager *m, const char *name, const char **ret_key, boo
 
         if (!x)
                 return -ENOENT;
-        *ret_learned = x->def.tofu && x->saved.host_key[0];
-        *ret_key = x->def.tofu ? (x->saved.host_key[0] ? x->saved.host_key : NULL) : x->def.host_key;
+        *ret_learned = x->def.tofu && saved_host_key(x);
+        *ret_key = x->def.tofu ? saved_host_key(x) : x->def.host_key;
         return 0;
 }
 
@@ -336,16 +374,20 @@ static int add_to_library(Manager *m, Managed *x, char **ret_error) {
         }
         if (rec.address[0])
                 c.last_address = rec.address;
-        x->saved = rec;
         if (!d->tofu && rec.host_key[0]) {
                 /* The config names the key now: it wins, and the learned one is forgotten. */
                 mlog(m, LOG_LEVEL_NOTICE, d->name, NULL, NULL,
                      "%s: the config gives the host key now; forgetting the one learned on first use (%s)", d->name,
                      rec.host_key_fingerprint);
-                x->saved.host_key[0] = 0;
-                x->saved.host_key_fingerprint[0] = 0;
-                x->saved.host_key_learned_realtime_usec = 0;
-                (void) store_save(m->store, d->name, &x->saved);
+                rec.host_key[0] = 0;
+                rec.host_key_fingerprint[0] = 0;
+                rec.host_key_learned_realtime_usec = 0;
+                (void) store_save(m->store, d->name, &rec);
+        }
+        r = keep_saved(x, &rec);
+        if (r < 0) {
+                what = "out of memory";
+                goto fail;
         }
         if (d->tofu && rec.host_key[0])
                 c.host_key = rec.host_key;      /* learned before: pinned like a configured key */
