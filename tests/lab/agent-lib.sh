@@ -17,8 +17,7 @@ host_stop() {
 agent_teardown() {
         local rc=$?
         host_stop
-        (exit "$rc")
-        lab_teardown
+        lab_teardown "$rc"
 }
 trap agent_teardown EXIT
 

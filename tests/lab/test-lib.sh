@@ -17,8 +17,10 @@ done
 labdir=$(mktemp -d /tmp/netguard-lab.XXXXXX)
 failures=0
 
+# From a trap, or from another teardown with its exit status as $1 (a `(exit "$rc")` to
+# pass it would end the trap itself under set -e, before the lab is down).
 lab_teardown() {
-        local rc=$?
+        local rc=${1:-$?}
         trap - EXIT INT TERM
         "$lab" down "$labdir" || rc=1
         if [ -f "$labdir/state.down" ] && ! "$lab" check-clean "$labdir"; then

@@ -23,8 +23,7 @@ fpid=
 rename_teardown() {
         local rc=$?
         if [ -n "$fpid" ]; then kill -9 "$fpid" 2>/dev/null || true; fi
-        (exit "$rc")
-        try_teardown
+        try_teardown "$rc"
 }
 trap rename_teardown EXIT
 p=$(agent_pid) && kill -TERM "$p" && wait_for "the service agent to stop" 5 bash -c "! kill -0 $p"

@@ -26,14 +26,13 @@ follow_stop() {
         follow_pid=
 }
 try_teardown() {
-        local rc=$?
+        local rc=${1:-$?}
         follow_stop
         if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -f "$labdir/guest/log/agent.log" ]; then
                 echo "--- agent log (last 40 lines)"
                 tail -n 40 "$labdir/guest/log/agent.log"
         fi
-        (exit "$rc")
-        lab_teardown
+        lab_teardown "$rc"
 }
 trap try_teardown EXIT
 
