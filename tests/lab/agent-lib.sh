@@ -32,9 +32,12 @@ host_start() {
 last_snapshot() { grep '^ADDRESSES' "$host_log" | tail -n 1; }
 count() { grep -c "^$1" "$host_log" || true; }
 # Waits (up to $2 s) until the newest snapshot matches the extended regex $1.
+# Waits end as soon as what they wait for happens; their bound only decides when a test
+# gives up, so it is generous: a loaded CI machine is many times slower than a desk.
+wait_factor=${LAB_WAIT_FACTOR:-4}
 wait_snapshot() {
         local i
-        for i in $(seq 1 $((${2:-10} * 20))); do
+        for i in $(seq 1 $((${2:-10} * 20 * wait_factor))); do
                 last_snapshot | grep -qE -- "$1" && return 0
                 sleep 0.05
         done
@@ -52,7 +55,7 @@ wait_no_snapshot() {
 }
 wait_line() {
         local i
-        for i in $(seq 1 $((${2:-10} * 20))); do
+        for i in $(seq 1 $((${2:-10} * 20 * wait_factor))); do
                 grep -qE -- "$1" "$host_log" && return 0
                 sleep 0.05
         done

@@ -16,6 +16,7 @@ done
 
 labdir=$(mktemp -d /tmp/netguard-lab.XXXXXX)
 failures=0
+failed_checks=
 
 # From a trap, or from another teardown with its exit status as $1 (a `(exit "$rc")` to
 # pass it would end the trap itself under set -e, before the lab is down).
@@ -31,6 +32,8 @@ lab_teardown() {
                 for f in "$labdir"/host/*.log "$labdir"/guest/log/*.log; do
                         [ -s "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }
                 done
+                # Last, so that a log cut to its tail still names what failed.
+                [ -z "$failed_checks" ] || printf 'failed:%s\n' "$failed_checks"
         fi
         rm -rf "$labdir"
         exit "$rc"
@@ -40,7 +43,11 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 ok() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; failures=$((failures + 1)); }
+fail() {
+        echo "not ok - $*"
+        failures=$((failures + 1))
+        failed_checks+=$'\n'"  not ok - $*"
+}
 check() {
         local what=$1
         shift
