@@ -48,7 +48,11 @@ struct Channel {
         unsigned bad_in_window;
         uint64_t resend_at;             /* 0: nothing waits for an ACK */
         bool hello;                     /* the agent said HELLO on this connection */
+        bool hello_sent;                /* we did, on this connection */
         uint64_t last_frame_at;
+        /* The agent's silence that still counts as alive: three of the intervals asked;
+         * after a new wish, of the longer one until the agent's next frame. */
+        uint32_t alive_interval_ms;
         HostWatchStats stats;
         uint64_t bad_checksum_seen;     /* the reader's count already charged */
 };
@@ -249,6 +253,7 @@ int channel_new(const char *path, ChannelLocks *locks, const ChannelHints *hints
         c->hints = *hints;
         if (c->hints.heartbeat_interval_ms == 0)
                 c->hints.heartbeat_interval_ms = 5000;
+        c->alive_interval_ms = c->hints.heartbeat_interval_ms;
         r = proto_reader_new(&c->reader);
         if (r < 0)
                 return r;
@@ -266,6 +271,7 @@ static void disconnect(Channel *c, uint64_t now) {
                 close(c->fd);
         c->fd = -EBADF;
         c->hello = false;
+        c->hello_sent = false;
         c->resend_at = 0;
         proto_reader_reset(c->reader);
         /* A peer that accepts and closes at once must not make us spin: the backoff is
@@ -314,7 +320,7 @@ uint64_t channel_get_deadline(const Channel *c) {
 
 bool channel_agent_alive(const Channel *c, uint64_t now) {
         return c->fd >= 0 && c->hello &&
-               now - c->last_frame_at <= (uint64_t) c->hints.heartbeat_interval_ms * USEC_PER_MSEC * CHANNEL_HEARTBEAT_MISSES;
+               now - c->last_frame_at <= (uint64_t) c->alive_interval_ms * USEC_PER_MSEC * CHANNEL_HEARTBEAT_MISSES;
 }
 
 void channel_get_stats(const Channel *c, HostWatchStats *s) {
@@ -375,7 +381,20 @@ static void send_hello(Channel *c, uint64_t now, bool reply) {
                 },
         };
         memcpy(m.host_hello.mgmt_mac, c->hints.mgmt_mac, 6);
-        (void) send_message(c, now, &m);
+        if (send_message(c, now, &m) >= 0)
+                c->hello_sent = true;
+}
+
+void channel_set_heartbeat_interval(Channel *c, uint64_t now, uint32_t ms) {
+        if (ms == 0 || ms == c->hints.heartbeat_interval_ms)
+                return;
+        if (ms > c->alive_interval_ms)
+                c->alive_interval_ms = ms;
+        c->hints.heartbeat_interval_ms = ms;
+        /* A HELLO mid-session is how a wish changes (PROTOCOL.md 5.2); the agent answers
+         * it with a snapshot, so only a channel that already said one says it again. */
+        if (c->fd >= 0 && c->hello_sent)
+                send_hello(c, now, true);
 }
 
 static void resend_outbox(Channel *c, uint64_t now) {
@@ -404,6 +423,7 @@ static void try_connect(Channel *c, uint64_t now) {
         c->generation++;
         c->stats.channel_connects++;
         c->hello = false;
+        c->hello_sent = false;
         proto_reader_reset(c->reader);
         send_hello(c, now, false);
 }
@@ -487,6 +507,7 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
 
         c->stats.frames++;
         c->last_frame_at = now;
+        c->alive_interval_ms = c->hints.heartbeat_interval_ms;
         r = proto_message_decode(f, &m);
         if (r == PROTO_E_BAD_TYPE)
                 return;         /* from a later version: skipped */

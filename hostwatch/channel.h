@@ -90,5 +90,8 @@ int channel_send_host_lost(Channel *c, uint64_t now, const ip_addr *address, con
 int channel_send_host_reached_txn(Channel *c, uint64_t now, const ip_addr *address, ProtoProof proof, uint64_t txn);
 int channel_send_host_lost_txn(Channel *c, uint64_t now, const ip_addr *address, const char *reason, uint64_t txn);
 
+/* The heartbeat interval to ask of the agent; a channel in session asks again at once. */
+void channel_set_heartbeat_interval(Channel *c, uint64_t now, uint32_t ms);
+
 bool channel_agent_alive(const Channel *c, uint64_t now);
 void channel_get_stats(const Channel *c, HostWatchStats *s);

@@ -153,6 +153,23 @@ static int h_u32(ParseCtx *ctx, const KeyDef *k, yaml_node_t *v, void *base) {
         return 0;
 }
 
+/* "auto" (0: the library's choice by the number of machines) or whole seconds. */
+static int h_heartbeat(ParseCtx *ctx, const KeyDef *k, yaml_node_t *v, void *base) {
+        const char *s;
+        int r = get_scalar(ctx, k, v, &s);
+
+        if (r < 0)
+                return r;
+        if (strcmp(s, "auto") == 0) {
+                *FIELD(base, k, uint32_t) = 0;
+                return 0;
+        }
+        if (parse_range_u32(s, (uint32_t) k->min, (uint32_t) k->max, FIELD(base, k, uint32_t)) < 0)
+                return fail(ctx, v, "invalid '%s' '%s': give 'auto' or whole seconds from %.0f to %.0f", k->label, s,
+                            k->min, k->max);
+        return 0;
+}
+
 static int h_port(ParseCtx *ctx, const KeyDef *k, yaml_node_t *v, void *base) {
         const char *s;
         uint32_t p;
@@ -359,7 +376,7 @@ static const KeyDef defaults_keys[] = {
         { "max-in-flight", h_u32, .offset = offsetof(HwConfig, max_in_flight), .min = 1, .max = 65536,
           .label = "defaults.max-in-flight" },
         /* An hour: a guest heard from less often cannot be told from a dead one. */
-        { "heartbeat", h_u32, .offset = offsetof(HwConfig, heartbeat_sec), .min = 1, .max = 3600,
+        { "heartbeat", h_heartbeat, .offset = offsetof(HwConfig, heartbeat_sec), .min = 1, .max = 3600,
           .label = "defaults.heartbeat" },
         {},
 };

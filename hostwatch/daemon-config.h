@@ -47,7 +47,7 @@ typedef struct HwConfig {
         double backoff_multiplier;      /* 0: the library's default */
         double backoff_jitter;          /* negative: the library's default; 0: none */
         uint32_t max_in_flight;
-        uint32_t heartbeat_sec;         /* asked of the guests in HOST_HELLO */
+        uint32_t heartbeat_sec;         /* asked of the guests in HOST_HELLO; 0: auto */
         char *metrics_file;
         char *metrics_socket;           /* a unix socket that answers each connection with the metrics */
         uint32_t metrics_interval_sec;

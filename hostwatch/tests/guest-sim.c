@@ -176,7 +176,8 @@ int guest_sim_txn(GuestSim *g, uint64_t id, uint8_t state, uint64_t deadline_use
         return send_message(g, &m);
 }
 
-int guest_sim_read_txns(GuestSim *g, uint16_t type, uint64_t *txns, size_t max, int timeout_ms) {
+/* Reads for up to timeout_ms: every message of type, a value of it in values. */
+static int read_messages(GuestSim *g, uint16_t type, uint64_t *values, size_t max, int timeout_ms) {
         _cleanup_(proto_reader_freep) ProtoReader *r = NULL;
         struct pollfd p = { .fd = g->fd, .events = POLLIN };
         int count = 0;
@@ -204,15 +205,25 @@ int guest_sim_read_txns(GuestSim *g, uint16_t type, uint64_t *txns, size_t max, 
                                 if (f->type != type || proto_message_decode(f, &m) != 0)
                                         continue;
                                 if ((size_t) count < max)
-                                        txns[count] = type == PROTO_TYPE_HOST_REACHED ? m.host_reached.txn
-                                                                                      : m.host_lost.txn;
+                                        values[count] = type == PROTO_TYPE_HOST_REACHED ? m.host_reached.txn
+                                                        : type == PROTO_TYPE_HOST_LOST ? m.host_lost.txn
+                                                                                       : m.host_hello.heartbeat_interval_ms;
                                 count++;
-                                (void) guest_sim_ack(g, m.seq);
+                                if (m.flags & PROTO_FLAG_ACK_REQUEST)
+                                        (void) guest_sim_ack(g, m.seq);
                                 proto_message_done(&m);
                         }
                 }
         }
         return count;
+}
+
+int guest_sim_read_txns(GuestSim *g, uint16_t type, uint64_t *txns, size_t max, int timeout_ms) {
+        return read_messages(g, type, txns, max, timeout_ms);
+}
+
+int guest_sim_read_hellos(GuestSim *g, uint64_t *intervals_ms, size_t max, int timeout_ms) {
+        return read_messages(g, PROTO_TYPE_HOST_HELLO, intervals_ms, max, timeout_ms);
 }
 
 int guest_sim_max_snapshot(GuestSim *g) {

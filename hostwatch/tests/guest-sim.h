@@ -42,6 +42,8 @@ int guest_sim_txn(GuestSim *g, uint64_t id, uint8_t state, uint64_t deadline_use
 /* Reads for up to timeout_ms, ACKs every HOST_REACHED / HOST_LOST (type) and returns how
  * many there were, with the txn each named (the first max of them, duplicates counted). */
 int guest_sim_read_txns(GuestSim *g, uint16_t type, uint64_t *txns, size_t max, int timeout_ms);
+/* Reads for up to timeout_ms: how many HOST_HELLOs, the heartbeat interval each asked. */
+int guest_sim_read_hellos(GuestSim *g, uint64_t *intervals_ms, size_t max, int timeout_ms);
 
 /* The largest snapshot proto's caps allow (1024 addresses on 16 links), all outside
  * 192.0.2.0/24: decoded (the most a guest can make us allocate), then ignored. */

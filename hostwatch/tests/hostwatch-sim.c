@@ -2,8 +2,9 @@
 /* hostwatch-sim: COUNT guests in one process, for netguard-hostwatch's tests and its
  * scale bench. Guest i listens on DIR/vmI.sock as QEMU's chardev socket does, and when
  * the host connects says HELLO, sends one ADDRESSES snapshot (PREFIX + i+1, an IPv6
- * documentation address by default) and then a HEARTBEAT every --heartbeat ms (spread
- * over the interval, so the host sees a steady trickle, not bursts). What the host sends
+ * documentation address by default) and then a HEARTBEAT every --heartbeat ms (5,000), or
+ * as often as the host's HELLO asks, as the agent does (spread over the interval, so the
+ * host sees a steady trickle, not bursts; "interval MS" is printed when that changes). What the host sends
  * is read; frames that ask for an ACK (HOST_REACHED, HOST_LOST) get one, as the agent
  * gives it (else the host resends them every 2 s), the rest is dropped. With --config FILE it writes the daemon's config for these guests
  * first. Prints "ready" when every socket listens and "accept NAME N" on each connection
@@ -26,6 +27,7 @@
 #include <unistd.h>
 
 #include "guest-sim.h"
+#include "proto/message.h"
 #include "proto/reader.h"
 
 typedef struct Guest {
@@ -33,6 +35,7 @@ typedef struct Guest {
         ProtoReader *reader;
         unsigned accepts;
         uint64_t next_heartbeat;
+        unsigned interval;              /* ms: --heartbeat until the host asks for another */
 } Guest;
 
 static uint64_t now_ms(void) {
@@ -59,7 +62,10 @@ static int write_config(const char *path, const char *dir, unsigned count, const
 
         if (!f)
                 return -errno;
-        fprintf(f, "defaults:\n  max-in-flight: %u\n  heartbeat: %u\nmachines:\n", max_in_flight, heartbeat_s);
+        fprintf(f, "defaults:\n  max-in-flight: %u\n", max_in_flight);
+        if (heartbeat_s > 0)
+                fprintf(f, "  heartbeat: %u\n", heartbeat_s);
+        fprintf(f, "machines:\n");
         for (unsigned i = 0; i < count; i++)
                 fprintf(f,
                         "  - name: vm%u\n    channel: %s/vm%u.sock\n    macaddress: \"52:54:00:%02x:%02x:%02x\"\n"
@@ -81,7 +87,7 @@ int main(int argc, char **argv) {
                 {},
         };
         const char *prefix = "2001:db8:1::", *config = NULL, *key = NULL;
-        unsigned heartbeat = 5000, max_in_flight = 64, count, config_count = 0, first = 0, hosts = 0;
+        unsigned heartbeat = 5000, heartbeat_given = 0, last_interval = 0, max_in_flight = 64, count, config_count = 0, first = 0, hosts = 0;
         struct rlimit rl;
         Guest *g;
         int ep, c;
@@ -93,6 +99,7 @@ int main(int argc, char **argv) {
                         break;
                 case 'b':
                         heartbeat = (unsigned) atoi(optarg);
+                        heartbeat_given = 1;
                         break;
                 case 'c':
                         config = optarg;
@@ -126,7 +133,7 @@ int main(int argc, char **argv) {
         if (config) {
                 int r = write_config(config, argv[optind], config_count ? config_count : count, prefix,
                                      key ? key : "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINkOgKFL+iAn8O2vjFSoilxi8m2z6CCTCfeazOfyfQRo",
-                                     max_in_flight, heartbeat / 1000 ? heartbeat / 1000 : 1);
+                                     max_in_flight, !heartbeat_given ? 0 : heartbeat / 1000 ? heartbeat / 1000 : 1);
                 if (r < 0) {
                         fprintf(stderr, "cannot write %s: %s\n", config, strerror(-r));
                         return 1;
@@ -183,6 +190,7 @@ int main(int argc, char **argv) {
                                 (void) guest_sim_hello(&x->sim, name);
                                 (void) guest_sim_addresses(&x->sim, "eth0", addrs);
                                 /* spread: each guest has its own phase in the interval */
+                                x->interval = heartbeat;
                                 x->next_heartbeat = now_ms() + heartbeat * (uint64_t) i / count + 1;
                                 printf("accept %s %u\n", name, ++x->accepts);
                                 fflush(stdout);
@@ -204,6 +212,27 @@ int main(int argc, char **argv) {
                                                         break;
                                                 if (f->flags & PROTO_FLAG_ACK_REQUEST)
                                                         (void) guest_sim_ack(&x->sim, f->seq);
+                                                if (f->type == PROTO_TYPE_HOST_HELLO) {
+                                                        /* as the agent does: the host's wish, 1 s at least */
+                                                        ProtoMessage m = {};
+                                                        unsigned want;
+
+                                                        if (proto_message_decode(f, &m) != 0)
+                                                                continue;
+                                                        want = m.host_hello.heartbeat_interval_ms;
+                                                        proto_message_done(&m);
+                                                        if (want == 0)
+                                                                continue;
+                                                        if (want != x->interval) {
+                                                                x->interval = want < 1000 ? 1000 : want;
+                                                                x->next_heartbeat = now_ms() + x->interval * (uint64_t) i / count + 1;
+                                                        }
+                                                        if (x->interval != last_interval) {
+                                                                last_interval = x->interval;
+                                                                printf("interval %u\n", x->interval);
+                                                                fflush(stdout);
+                                                        }
+                                                }
                                         }
                                 }
                         }
@@ -216,9 +245,9 @@ int main(int argc, char **argv) {
                         Guest *x = &g[i];
                         if (x->sim.fd < 0 || now < x->next_heartbeat)
                                 continue;
-                        x->next_heartbeat += heartbeat;
+                        x->next_heartbeat += x->interval;
                         if (x->next_heartbeat < now)
-                                x->next_heartbeat = now + heartbeat;
+                                x->next_heartbeat = now + x->interval;
                         if (guest_sim_heartbeat(&x->sim, x->sim.snapshot) < 0) {
                                 (void) epoll_ctl(ep, EPOLL_CTL_DEL, x->sim.fd, NULL);
                                 guest_sim_close(&x->sim, false);

@@ -79,6 +79,8 @@ static void add(HostWatch *hw, const char *name, const char *path) {
         HostWatchMachineConfig c = { .name = name, .channel = path, .macaddress = MAC, .networks = nets,
                                      .host_key = PIN };
         assert_int_equal(hostwatch_add_machine(hw, &c), 0);
+        /* the channel connects at the next dispatch, as a loop would run it */
+        assert_true(hostwatch_process(hw) >= 0);
 }
 
 /* Trust on first use: only without a key and with an identity (a login is the proof). */
@@ -114,6 +116,55 @@ static void test_tofu_args(void **state) {
         cmd = NULL;
         assert_true(asprintf(&cmd, "%s.pub", id) > 0);
         (void) unlink(cmd);
+}
+
+static bool never(void *userdata) {
+        return false;
+}
+
+/* heartbeat_interval_ms 0: 5 s for a few machines; past 2,000 the wish grows (400
+ * heartbeats a second in all) and a guest in session hears it at once; back to 5 s. */
+static void test_heartbeat_auto(void **state) {
+        _cleanup_free_ char *path = sock_path("hb");
+        const char *const nets[] = { "192.0.2.0/24", NULL };
+        Seen seen = {};
+        GuestSim g = {};
+        HostWatch *hw = new_hw(&seen);
+        uint64_t ms[8];
+        char name[16];
+        int n;
+
+        assert_int_equal(guest_sim_listen(&g, path), 0);
+        add(hw, "vm1", path);
+        assert_int_equal(guest_sim_accept(&g, 2000), 0);
+        assert_true(guest_sim_hello(&g, "guest1") > 0);
+        (void) loop_run_until(hw, never, NULL, 200);
+        n = guest_sim_read_hellos(&g, ms, 8, 100);
+        assert_true(n >= 1);
+        assert_int_equal(ms[n - 1], 5000);
+
+        for (unsigned i = 0; i < 2000; i++) {
+                HostWatchMachineConfig c = { .name = name, .macaddress = MAC, .networks = nets, .host_key = PIN };
+                snprintf(name, sizeof name, "m%u", i);
+                assert_int_equal(hostwatch_add_machine(hw, &c), 0);
+        }
+        (void) loop_run_until(hw, never, NULL, 200);
+        n = guest_sim_read_hellos(&g, ms, 8, 100);
+        assert_int_equal(n, 1);                 /* 2,001 machines: asked again, once */
+        assert_int_equal(ms[0], 6000);
+
+        for (unsigned i = 0; i < 2000; i++) {
+                snprintf(name, sizeof name, "m%u", i);
+                assert_int_equal(hostwatch_remove_machine(hw, name), 0);
+        }
+        (void) loop_run_until(hw, never, NULL, 200);
+        n = guest_sim_read_hellos(&g, ms, 8, 100);
+        assert_int_equal(n, 1);
+        assert_int_equal(ms[0], 5000);
+        assert_true(hostwatch_get_stats(hw, "vm1", &(HostWatchStats) {}) == 0);
+
+        hostwatch_free(hw);
+        guest_sim_close(&g, true);
 }
 
 static void test_report(void **state) {
@@ -817,6 +868,7 @@ int main(void) {
                 cmocka_unit_test(test_sd_event),
                 cmocka_unit_test(test_hostile),
                 cmocka_unit_test(test_tofu_args),
+                cmocka_unit_test(test_heartbeat_auto),
         };
 
         /* SSH probes of the addresses reported here must reach nothing: a namespace of our own. */

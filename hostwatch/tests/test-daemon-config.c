@@ -119,8 +119,13 @@ static void test_defaults(void **state) {
         assert_int_equal(c->backoff_initial_usec, 0);   /* 0: the library's default */
         assert_true(c->backoff_jitter < 0);
         assert_int_equal(c->max_in_flight, 0);
+        assert_int_equal(c->heartbeat_sec, 0);          /* auto */
         assert_null(c->metrics_file);
         assert_null(c->metrics_socket);
+        hw_config_free(c);
+
+        c = parse_ok("defaults:\n  heartbeat: auto\n");
+        assert_int_equal(c->heartbeat_sec, 0);
         hw_config_free(c);
 
         c = parse_ok("machines:\n  - name: a\n    macaddress: \"52:54:00:00:00:01\"\n    networks: [192.0.2.0/24]\n"
@@ -218,6 +223,7 @@ static void test_errors(void **state) {
         parse_fails("defaults:\n  max-in-flight: 0\n", "hw.yaml:2:18: invalid 'defaults.max-in-flight' '0'");
         parse_fails("defaults:\n  max-in-flight: -1\n", "hw.yaml:2:18: invalid 'defaults.max-in-flight' '-1'");
         parse_fails("defaults:\n  heartbeat: 3601\n", "hw.yaml:2:14: invalid 'defaults.heartbeat' '3601'");
+        parse_fails("defaults:\n  heartbeat: often\n", "hw.yaml:2:14: invalid 'defaults.heartbeat' 'often': give 'auto'");
         parse_fails("metrics: { interval: 0 }\n", "hw.yaml:1:22: invalid 'metrics.interval' '0'");
         parse_fails("metrics: { file: x.prom }\n", "hw.yaml:1:18: 'metrics.file' must be an absolute path");
         parse_fails("metrics: { port: 9100 }\n", "hw.yaml:1:12: unknown key 'metrics.port'");

@@ -107,7 +107,9 @@ typedef struct HostWatchConfig {
         hostwatch_random_fn random;             /* NULL: getrandom() seeded xorshift */
         void *clock_userdata;
         /* Host hints sent in HOST_HELLO: the host address the guest must keep reaching
-         * (text, NULL = none) and the heartbeat interval wanted (0 = 5000 ms). */
+         * (text, NULL = none) and the heartbeat interval wanted (0 = by the number of
+         * machines: 5 s, longer beyond 2,000 so that all send 400 a second at most, up to
+         * 60 s; a guest in session is asked again when that moves by a fifth). */
         const char *host_address;
         uint32_t heartbeat_interval_ms;
 } HostWatchConfig;
