@@ -14,7 +14,6 @@
 #include "agent/manager.h"
 #include "agent/netlink-watch.h"
 #include "agent/snapshot.h"
-#include "agent/watchdog.h"
 #include "common/ether-addr.h"
 #include "common/file-read.h"
 #include "common/log.h"
@@ -34,7 +33,6 @@ struct manager {
         agent_bus *bus;
         engine *engine;
         sd_event_source *sig_term, *sig_int, *sig_hup;
-        watchdog *watchdog;
 
         ProtoAddresses current;         /* the last snapshot handed to the channel */
         bool have_current;
@@ -394,7 +392,6 @@ manager *manager_free(manager *m) {
         sd_event_source_disable_unref(m->sig_term);
         sd_event_source_disable_unref(m->sig_int);
         sd_event_source_disable_unref(m->sig_hup);
-        watchdog_free(m->watchdog);
         sd_event_unref(m->event);
         snapshot_done(&m->current);
         agent_config_free(m->cfg);
@@ -454,8 +451,8 @@ int manager_new(const manager_options *o, manager **ret) {
         r = sd_event_add_signal(m->event, &m->sig_hup, SIGHUP, on_signal, m);
         if (r < 0)
                 return r;
-        /* WATCHDOG=1 from the wakeups the agent has anyway (watchdog.h), when systemd asks. */
-        r = watchdog_new(m->event, &m->watchdog);
+        /* WATCHDOG=1 at half of WatchdogSec, when systemd asks for it. */
+        r = sd_event_set_watchdog(m->event, true);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(m);
