@@ -19,6 +19,7 @@ typedef struct agent_status {
         char host_hint[128];            /* "macaddress ..., host ..." or "" */
         uint64_t netlink_batches, snapshots_built, snapshots_unchanged;
         uint64_t wakeups;               /* the channel's and the netlink watch's dispatches */
+        uint64_t netlink_wakeups;       /* of them, the netlink watch's */
         /* netlink message read -> its snapshot written whole, over the last changes */
         uint32_t latency_p50_usec, latency_p99_usec, latency_max_usec;
         size_t latency_samples;

@@ -540,7 +540,8 @@ void manager_get_status(manager *m, agent_status *ret) {
         latency_figures(m, &ret->latency_p50_usec, &ret->latency_p99_usec, &ret->latency_max_usec,
                         &ret->latency_samples);
         ret->netlink_batches = ws ? ws->batches : 0;
-        ret->wakeups = ret->channel->wakeups + (ws ? ws->wakeups : 0);
+        ret->netlink_wakeups = ws ? ws->wakeups : 0;
+        ret->wakeups = ret->channel->wakeups + ret->netlink_wakeups;
         for (size_t i = 0; m->have_current && i < m->current.n_links; i++)
                 if (m->current.links[i].flags & PROTO_LINK_MANAGEMENT)
                         snprintf(ret->management_link, sizeof(ret->management_link), "%s", m->current.links[i].name);
