@@ -163,7 +163,9 @@ uint64_t hostwatch_now(HostWatch *hw);
 
 /* -EEXIST for a name in use, -EINVAL for a bad field, -ENOKEY when no pinned key could be
  * read, -EBUSY when another watcher holds the channel (its lock in the channel directory's
- * netguard-hostwatch.lock). The machine starts discovering at once. */
+ * netguard-hostwatch.lock). The machine starts discovering at once; its channel connects
+ * at the next hostwatch_process() (machines added together are all counted in the
+ * heartbeat interval their guests are asked for). */
 int hostwatch_add_machine(HostWatch *hw, const HostWatchMachineConfig *config);
 /* Trust on first use (since 0.2): as hostwatch_add_machine(), with host_key and
  * known_hosts both NULL and ssh_identity required (else -EINVAL: a key exchange alone
