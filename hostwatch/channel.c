@@ -50,6 +50,7 @@ struct Channel {
         bool hello;                     /* the agent said HELLO on this connection */
         bool hello_sent;                /* we did, on this connection */
         uint64_t last_frame_at;
+        uint32_t asked_ms;              /* the heartbeat our last HELLO asked for */
         /* The agent's silence that still counts as alive: three of the intervals asked;
          * after a new wish, of the longer one until the agent's next frame. */
         uint32_t alive_interval_ms;
@@ -252,8 +253,8 @@ int channel_new(const char *path, ChannelLocks *locks, const ChannelHints *hints
                 return r;
         c->hints = *hints;
         if (c->hints.heartbeat_interval_ms == 0)
-                c->hints.heartbeat_interval_ms = 5000;
-        c->alive_interval_ms = c->hints.heartbeat_interval_ms;
+                c->hints.heartbeat_interval_ms = CHANNEL_HEARTBEAT_DEFAULT_MS;
+        c->alive_interval_ms = c->asked_ms = c->hints.heartbeat_interval_ms;
         r = proto_reader_new(&c->reader);
         if (r < 0)
                 return r;
@@ -381,19 +382,27 @@ static void send_hello(Channel *c, uint64_t now, bool reply) {
                 },
         };
         memcpy(m.host_hello.mgmt_mac, c->hints.mgmt_mac, 6);
-        if (send_message(c, now, &m) >= 0)
+        if (send_message(c, now, &m) >= 0) {
                 c->hello_sent = true;
+                if (c->hints.heartbeat_interval_ms > c->alive_interval_ms)
+                        c->alive_interval_ms = c->hints.heartbeat_interval_ms;
+                c->asked_ms = c->hints.heartbeat_interval_ms;
+        }
 }
 
 void channel_set_heartbeat_interval(Channel *c, uint64_t now, uint32_t ms) {
-        if (ms == 0 || ms == c->hints.heartbeat_interval_ms)
+        uint32_t diff;
+
+        if (ms == 0)
                 return;
-        if (ms > c->alive_interval_ms)
-                c->alive_interval_ms = ms;
         c->hints.heartbeat_interval_ms = ms;
-        /* A HELLO mid-session is how a wish changes (PROTOCOL.md 5.2); the agent answers
-         * it with a snapshot, so only a channel that already said one says it again. */
-        if (c->fd >= 0 && c->hello_sent)
+        /* A HELLO mid-session is how a wish changes (PROTOCOL.md 5.2), and the agent
+         * answers it with a snapshot: only when the wish moved by a fifth of what this
+         * agent was asked, or came back to the default, so that one machine more or less
+         * does not make every guest hear a HELLO. */
+        diff = ms > c->asked_ms ? ms - c->asked_ms : c->asked_ms - ms;
+        if (c->fd >= 0 && c->hello_sent && diff > 0 &&
+            (diff >= c->asked_ms / 5 || ms == CHANNEL_HEARTBEAT_DEFAULT_MS))
                 send_hello(c, now, true);
 }
 
@@ -507,7 +516,7 @@ static void handle_frame(Channel *c, uint64_t now, const ProtoFrame *f, const Ch
 
         c->stats.frames++;
         c->last_frame_at = now;
-        c->alive_interval_ms = c->hints.heartbeat_interval_ms;
+        c->alive_interval_ms = c->asked_ms;
         r = proto_message_decode(f, &m);
         if (r == PROTO_E_BAD_TYPE)
                 return;         /* from a later version: skipped */

@@ -33,6 +33,8 @@
 #define CHANNEL_PENALTY_USEC (10 * USEC_PER_SEC)
 /* Must-not-lose frames unacknowledged this long are sent again. */
 #define CHANNEL_ACK_TIMEOUT_USEC (2 * USEC_PER_SEC)
+/* The heartbeat asked of the agent when the hints give none. */
+#define CHANNEL_HEARTBEAT_DEFAULT_MS 5000u
 /* The agent counts as gone after this many heartbeat intervals of silence. */
 #define CHANNEL_HEARTBEAT_MISSES 3
 /* Everything one machine's channel may hold, transient decoding included: the 64 KiB

@@ -33,10 +33,9 @@
 #define REKEY_INTERVAL_USEC (60 * USEC_PER_SEC)
 /* heartbeat_interval_ms 0: every guest is asked for 5 s, or longer as the machines grow,
  * so that all of them together send at most HEARTBEATS_PER_SEC_AUTO (a heartbeat costs
- * the loop a wakeup: 10,000 machines at 5 s were 4 % of a core on their own); a new wish
- * is sent only when it moved by a fifth, so one machine more or less does not make every
- * guest hear a HELLO. */
-#define HEARTBEAT_AUTO_MIN_MS 5000u
+ * the loop a wakeup: 10,000 machines at 5 s were 4 % of a core on their own). A guest
+ * in session hears a new wish only when it moved by a fifth (channel.c). */
+#define HEARTBEAT_AUTO_MIN_MS CHANNEL_HEARTBEAT_DEFAULT_MS
 #define HEARTBEAT_AUTO_MAX_MS 60000u
 #define HEARTBEATS_PER_SEC_AUTO 400u
 #define EPOLL_BATCH 64
@@ -831,14 +830,13 @@ static uint32_t heartbeat_auto_ms(size_t n_machines) {
 }
 
 static void update_heartbeat_wish(HostWatch *hw) {
-        uint32_t cur = hw->hints.heartbeat_interval_ms, want;
+        uint32_t want;
         uint64_t now;
 
         if (!hw->heartbeat_auto)
                 return;
         want = heartbeat_auto_ms(hw->n_machines);
-        if (want == cur || (want > cur && want - cur < cur / 5) || (want < cur && cur - want < cur / 5 &&
-                                                                    want != HEARTBEAT_AUTO_MIN_MS))
+        if (want == hw->hints.heartbeat_interval_ms)
                 return;
         hw->hints.heartbeat_interval_ms = want;
         now = hostwatch_now(hw);

@@ -123,48 +123,79 @@ static bool never(void *userdata) {
 }
 
 /* heartbeat_interval_ms 0: 5 s for a few machines; past 2,000 the wish grows (400
- * heartbeats a second in all) and a guest in session hears it at once; back to 5 s. */
-static void test_heartbeat_auto(void **state) {
-        _cleanup_free_ char *path = sock_path("hb");
+ * heartbeats a second in all). A guest in session hears it again only when it moved by a
+ * fifth of what it was asked; a guest that connects later hears the exact wish. */
+static void add_many(HostWatch *hw, unsigned from, unsigned to) {
         const char *const nets[] = { "192.0.2.0/24", NULL };
-        Seen seen = {};
-        GuestSim g = {};
-        HostWatch *hw = new_hw(&seen);
-        uint64_t ms[8];
         char name[16];
+
+        for (unsigned i = from; i < to; i++) {
+                HostWatchMachineConfig c = { .name = name, .macaddress = MAC, .networks = nets, .host_key = PIN };
+                snprintf(name, sizeof name, "m%u", i);
+                assert_int_equal(hostwatch_add_machine(hw, &c), 0);
+        }
+}
+
+static void remove_many(HostWatch *hw, unsigned from, unsigned to) {
+        char name[16];
+
+        for (unsigned i = from; i < to; i++) {
+                snprintf(name, sizeof name, "m%u", i);
+                assert_int_equal(hostwatch_remove_machine(hw, name), 0);
+        }
+}
+
+static int hellos(HostWatch *hw, GuestSim *g, uint64_t *last) {
+        uint64_t ms[8];
         int n;
+
+        (void) loop_run_until(hw, never, NULL, 200);
+        n = guest_sim_read_hellos(g, ms, 8, 100);
+        if (n > 0)
+                *last = ms[n - 1 < 8 ? n - 1 : 7];
+        return n;
+}
+
+static void test_heartbeat_auto(void **state) {
+        _cleanup_free_ char *path = sock_path("hb"), *path2 = sock_path("hb2");
+        Seen seen = {};
+        GuestSim g = {}, g2 = {};
+        HostWatch *hw = new_hw(&seen);
+        uint64_t ms = 0;
 
         assert_int_equal(guest_sim_listen(&g, path), 0);
         add(hw, "vm1", path);
         assert_int_equal(guest_sim_accept(&g, 2000), 0);
         assert_true(guest_sim_hello(&g, "guest1") > 0);
-        (void) loop_run_until(hw, never, NULL, 200);
-        n = guest_sim_read_hellos(&g, ms, 8, 100);
-        assert_true(n >= 1);
-        assert_int_equal(ms[n - 1], 5000);
+        assert_true(hellos(hw, &g, &ms) >= 1);
+        assert_int_equal(ms, 5000);
 
-        for (unsigned i = 0; i < 2000; i++) {
-                HostWatchMachineConfig c = { .name = name, .macaddress = MAC, .networks = nets, .host_key = PIN };
-                snprintf(name, sizeof name, "m%u", i);
-                assert_int_equal(hostwatch_add_machine(hw, &c), 0);
-        }
-        (void) loop_run_until(hw, never, NULL, 200);
-        n = guest_sim_read_hellos(&g, ms, 8, 100);
-        assert_int_equal(n, 1);                 /* 2,001 machines: asked again, once */
-        assert_int_equal(ms[0], 6000);
+        add_many(hw, 0, 2000);                  /* 2,001 machines: 6 s, a fifth more */
+        assert_int_equal(hellos(hw, &g, &ms), 1);
+        assert_int_equal(ms, 6000);
+        add_many(hw, 2000, 2800);               /* 2,801: 8 s (7 s at 2,401 was not enough) */
+        assert_int_equal(hellos(hw, &g, &ms), 1);
+        assert_int_equal(ms, 8000);
+        remove_many(hw, 2799, 2800);            /* one less: 7 s, not worth a HELLO */
+        assert_int_equal(hellos(hw, &g, &ms), 0);
+        add_many(hw, 2799, 2800);               /* and back: 8 s, what it was asked */
+        assert_int_equal(hellos(hw, &g, &ms), 0);
 
-        for (unsigned i = 0; i < 2000; i++) {
-                snprintf(name, sizeof name, "m%u", i);
-                assert_int_equal(hostwatch_remove_machine(hw, name), 0);
-        }
-        (void) loop_run_until(hw, never, NULL, 200);
-        n = guest_sim_read_hellos(&g, ms, 8, 100);
-        assert_int_equal(n, 1);
-        assert_int_equal(ms[0], 5000);
-        assert_true(hostwatch_get_stats(hw, "vm1", &(HostWatchStats) {}) == 0);
+        assert_int_equal(guest_sim_listen(&g2, path2), 0);
+        add(hw, "vm2", path2);                  /* 2,802 machines: 8 s at its first HELLO */
+        assert_int_equal(guest_sim_accept(&g2, 2000), 0);
+        assert_true(guest_sim_hello(&g2, "guest2") > 0);
+        assert_true(hellos(hw, &g2, &ms) >= 1);
+        assert_int_equal(ms, 8000);
+
+        remove_many(hw, 0, 2800);               /* 2 machines: back to 5 s (6 s on the way) */
+        assert_true(hellos(hw, &g, &ms) >= 1);
+        assert_int_equal(ms, 5000);
+        assert_int_equal(hostwatch_get_stats(hw, "vm1", &(HostWatchStats) {}), 0);
 
         hostwatch_free(hw);
         guest_sim_close(&g, true);
+        guest_sim_close(&g2, true);
 }
 
 static void test_report(void **state) {
