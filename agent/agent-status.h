@@ -20,6 +20,7 @@ typedef struct agent_status {
         uint64_t netlink_batches, snapshots_built, snapshots_unchanged;
         uint64_t wakeups;               /* the channel's and the netlink watch's dispatches */
         uint64_t netlink_wakeups;       /* of them, the netlink watch's */
+        uint64_t loop_iterations;       /* sd-event's: every wakeup of the loop, whatever woke it */
         /* netlink message read -> its snapshot written whole, over the last changes */
         uint32_t latency_p50_usec, latency_p99_usec, latency_max_usec;
         size_t latency_samples;

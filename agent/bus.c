@@ -100,6 +100,7 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
             (r = append_entry(reply, "HostHint", "s", s.host_hint)) < 0 ||
             (r = append_entry(reply, "Wakeups", "t", s.wakeups)) < 0 ||
             (r = append_entry(reply, "NetlinkWakeups", "t", s.netlink_wakeups)) < 0 ||
+            (r = append_entry(reply, "LoopIterations", "t", s.loop_iterations)) < 0 ||
             (r = append_entry(reply, "NetlinkBatches", "t", s.netlink_batches)) < 0 ||
             (r = append_entry(reply, "ReportLatencyP50Usec", "u", s.latency_p50_usec)) < 0 ||
             (r = append_entry(reply, "ReportLatencyP99Usec", "u", s.latency_p99_usec)) < 0 ||

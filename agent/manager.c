@@ -541,6 +541,7 @@ void manager_get_status(manager *m, agent_status *ret) {
                         &ret->latency_samples);
         ret->netlink_batches = ws ? ws->batches : 0;
         ret->netlink_wakeups = ws ? ws->wakeups : 0;
+        (void) sd_event_get_iteration(m->event, &ret->loop_iterations);
         ret->wakeups = ret->channel->wakeups + ret->netlink_wakeups;
         for (size_t i = 0; m->have_current && i < m->current.n_links; i++)
                 if (m->current.links[i].flags & PROTO_LINK_MANAGEMENT)
