@@ -736,7 +736,6 @@ static void heap_remove(HostWatch *hw, HwMachine *m) {
 /* After anything that may have moved m's deadlines. */
 static void reschedule(HwMachine *m) {
         HostWatch *hw = m->hw;
-
         uint64_t key;
 
         if (m->removed || m->heap_index == SIZE_MAX)
@@ -820,7 +819,6 @@ static bool name_valid(const char *s) {
 
 static void update_event_timer(HostWatch *hw);
 
-/* The end of every public entry: hand out freed slots, free what was removed meanwhile. */
 static uint32_t heartbeat_auto_ms(size_t n_machines) {
         uint64_t ms = ((uint64_t) n_machines * 1000u + HEARTBEATS_PER_SEC_AUTO - 1) / HEARTBEATS_PER_SEC_AUTO;
 
@@ -845,6 +843,7 @@ static void update_heartbeat_wish(HostWatch *hw) {
                         channel_set_heartbeat_interval(hw->machines[i]->channel, now, want);
 }
 
+/* The end of every public entry: hand out freed slots, free what was removed meanwhile. */
 static void flush(HostWatch *hw) {
         if (hw->dispatching)
                 return;
