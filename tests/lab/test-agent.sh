@@ -178,8 +178,8 @@ check "after garbage, PING answered (HEARTBEAT token 5eed)" wait_line '^HEARTBEA
 check "agent alive after garbage" agent_alive
 
 # --- the host goes away; changes while it is absent; it comes back: the newest only.
-# (AGENT_LAB_ABSENT_SECONDS=60 for the acceptance's full minute.)
-absent=${AGENT_LAB_ABSENT_SECONDS:-3}
+# A full minute, as issue 9's acceptance asks (AGENT_LAB_ABSENT_SECONDS=3 for a quick run).
+absent=${AGENT_LAB_ABSENT_SECONDS:-60}
 switches() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$(agent_pid)/status"; }
 host_stop
 sw0=$(switches)
